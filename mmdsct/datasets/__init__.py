@@ -1,0 +1,2 @@
+"""Datasets of mmdsct."""
+from . import transforms  # noqa: F401

@@ -1,0 +1,2 @@
+"""Evaluation of mmdsct."""
+from . import functional, metrics  # noqa: F401

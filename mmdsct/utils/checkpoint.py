@@ -1,0 +1,115 @@
+"""Weights-only loading of mmengine checkpoints under torch >= 2.6.
+
+torch 2.6 made ``torch.load(weights_only=True)`` the default. An mmengine
+0.10.7 checkpoint then fails to load, because besides tensors it stores the
+training state of the :class:`~mmengine.logging.MessageHub`: a few
+:class:`~mmengine.logging.HistoryBuffer` objects holding numpy arrays and
+numpy scalars. Turning weights-only loading off would let any checkpoint run
+arbitrary code; instead we allow-list exactly the types mmengine writes and
+keep the safe unpickler for everything else.
+
+:func:`register_weights_only_loader` replaces mmengine's loader of local
+files, so ``load_from``, ``resume``, ``tools/test.py`` and
+:func:`mmdet.apis.init_detector` all go through :func:`load_checkpoint_file`.
+A checkpoint that holds anything else is refused with
+:class:`UnsafeCheckpointError`, which names the file and the offending type.
+"""
+import os.path as osp
+import pickle
+from typing import Any, List, Optional, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import CheckpointLoader
+
+SafeGlobal = Union[Any, Tuple[Any, str]]
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """Raised when a checkpoint holds an object outside the allow-list."""
+
+
+def _numpy_core() -> Any:
+    """Return numpy's ``multiarray`` module (``numpy._core`` in numpy 2)."""
+    try:
+        from numpy._core import multiarray
+    except ImportError:  # numpy < 2
+        from numpy.core import multiarray
+    return multiarray
+
+
+def mmengine_checkpoint_globals() -> List[SafeGlobal]:
+    """List the non-tensor types an mmengine 0.10.7 checkpoint contains.
+
+    numpy arrays pickle through ``_reconstruct``/``ndarray``/``dtype`` and
+    one dtype class per element type; numpy scalars through ``scalar``.
+    Checkpoints written under numpy 1.x name these ``numpy.core.*`` and under
+    numpy 2 ``numpy._core.*``; both spellings are accepted.
+
+    Returns:
+        list: Objects, or ``(object, qualified name)`` pairs, for
+        :func:`torch.serialization.safe_globals`.
+    """
+    multiarray = _numpy_core()
+    safe: List[SafeGlobal] = [HistoryBuffer, np.ndarray, np.dtype]
+    for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        safe.append((multiarray._reconstruct, f'{module}._reconstruct'))
+        safe.append((multiarray.scalar, f'{module}.scalar'))
+    dtype_classes = {
+        type(np.dtype(name))
+        for name in ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8',
+                     'uint16', 'uint32', 'uint64', 'float16', 'float32',
+                     'float64')
+    }
+    safe.extend(sorted(dtype_classes, key=lambda cls: cls.__name__))
+    return safe
+
+
+def supports_weights_only_allow_list() -> bool:
+    """Whether this torch can allow-list globals (added in torch 2.4)."""
+    return hasattr(torch.serialization, 'safe_globals')
+
+
+def load_checkpoint_file(filename: str,
+                         map_location: Optional[Any] = None) -> Any:
+    """Load a local checkpoint with weights-only unpickling.
+
+    Args:
+        filename (str): Path of the checkpoint.
+        map_location: As for :func:`torch.load`.
+
+    Returns:
+        The unpickled checkpoint (usually a dict).
+
+    Raises:
+        FileNotFoundError: If ``filename`` is not a file.
+        UnsafeCheckpointError: If the file holds a type outside
+            :func:`mmengine_checkpoint_globals`.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    with torch.serialization.safe_globals(mmengine_checkpoint_globals()):
+        try:
+            return torch.load(
+                filename, map_location=map_location, weights_only=True)
+        except pickle.UnpicklingError as err:
+            reason = str(err).strip().splitlines()[0] if str(err) else ''
+            raise UnsafeCheckpointError(
+                f'Refusing to load checkpoint {filename}: it holds an object '
+                'that is neither a tensor nor part of the training state '
+                f'mmengine writes ({reason}). Loading it would let it run '
+                'code. If you created this file yourself and trust it, '
+                'convert it to a plain state dict first.') from err
+
+
+def register_weights_only_loader() -> None:
+    """Make mmengine load local checkpoints with :func:`load_checkpoint_file`.
+
+    On torch < 2.4, which cannot allow-list types, mmengine's own loader is
+    kept (those versions load with ``weights_only=False`` by default).
+    """
+    if supports_weights_only_allow_list():
+        CheckpointLoader.register_scheme(
+            prefixes='', loader=load_checkpoint_file, force=True)

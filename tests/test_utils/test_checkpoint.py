@@ -1,0 +1,72 @@
+"""Weights-only checkpoint loading (torch >= 2.6 safe unpickler)."""
+import collections
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner.checkpoint import _load_checkpoint
+
+import mmdsct  # noqa: F401  (installs the loader)
+from mmdsct.utils import UnsafeCheckpointError, load_checkpoint_file
+
+
+def _mmengine_like_checkpoint() -> dict:
+    """What mmengine's runner writes besides weights: history buffers,
+    numpy arrays of several dtypes and numpy scalars."""
+    buffer = HistoryBuffer()
+    buffer.update(0.5)
+    buffer.update(np.float64(0.25))
+    return dict(
+        meta=dict(epoch=1, iter=2, seed=np.int64(42), time='now'),
+        state_dict=collections.OrderedDict(weight=torch.ones(2, 2)),
+        message_hub=dict(
+            log_scalars={'train/loss': buffer},
+            runtime_info=dict(
+                iter=2, arr=np.arange(3, dtype=np.int32),
+                flags=np.array([True, False]), half=np.float16(1.5))))
+
+
+def test_mmengine_checkpoint_loads_weights_only(tmp_path):
+    path = tmp_path / 'ckpt.pth'
+    torch.save(_mmengine_like_checkpoint(), path)
+    loaded = _load_checkpoint(str(path), map_location='cpu')
+    assert torch.equal(loaded['state_dict']['weight'], torch.ones(2, 2))
+    buffer = loaded['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buffer, HistoryBuffer)
+    assert buffer.mean() == pytest.approx(0.375)
+    assert loaded['meta']['seed'] == 42
+    assert loaded['message_hub']['runtime_info']['arr'].dtype == np.int32
+
+
+class ForeignPayload:
+    """A type no checkpoint of ours contains."""
+
+    def __init__(self):
+        self.value = 1
+
+
+def test_foreign_object_is_refused(tmp_path):
+    path = tmp_path / 'foreign.pth'
+    torch.save(dict(state_dict={}, payload=ForeignPayload()), path)
+    with pytest.raises(UnsafeCheckpointError) as err:
+        _load_checkpoint(str(path), map_location='cpu')
+    assert str(path) in str(err.value)
+    assert 'ForeignPayload' in str(err.value)
+
+
+def test_code_running_pickle_is_refused(tmp_path):
+    class RunsCode:
+
+        def __reduce__(self):
+            return (print, ('this must never run',))
+
+    path = tmp_path / 'evil.pth'
+    torch.save(dict(payload=RunsCode()), path)
+    with pytest.raises(UnsafeCheckpointError, match='print'):
+        load_checkpoint_file(str(path))
+
+
+def test_missing_file_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nothere.pth'):
+        load_checkpoint_file(str(tmp_path / 'nothere.pth'))
