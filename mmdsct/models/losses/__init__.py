@@ -1,1 +1,4 @@
-"""Placeholder: filled by its issue."""
+"""Losses of mmdsct."""
+from .emotion_focal_loss import EmotionFocalLoss, emotion_focal_loss
+
+__all__ = ['EmotionFocalLoss', 'emotion_focal_loss']
