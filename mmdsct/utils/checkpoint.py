@@ -16,6 +16,7 @@ A checkpoint that holds anything else is refused with
 """
 import os.path as osp
 import pickle
+import re
 from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
@@ -39,13 +40,36 @@ def _numpy_core() -> Any:
     return multiarray
 
 
+def history_buffer_statistics_method(owner: Any, name: str) -> Any:
+    """Stand-in for ``getattr`` while unpickling a checkpoint.
+
+    A :class:`HistoryBuffer` pickles its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')`` and so on. Allowing the real
+    ``getattr`` would let a checkpoint reach any attribute of any allowed
+    object; this stand-in allows exactly those lookups.
+
+    Args:
+        owner: The object the pickle asks an attribute of.
+        name (str): The attribute's name.
+
+    Returns:
+        The statistics method ``HistoryBuffer.<name>``.
+    """
+    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(owner, name)
+    raise UnsafeCheckpointError(
+        f'getattr({owner!r}, {name!r}) is not part of an mmengine checkpoint')
+
+
 def mmengine_checkpoint_globals() -> List[SafeGlobal]:
     """List the non-tensor types an mmengine 0.10.7 checkpoint contains.
 
     numpy arrays pickle through ``_reconstruct``/``ndarray``/``dtype`` and
     one dtype class per element type; numpy scalars through ``scalar``.
     Checkpoints written under numpy 1.x name these ``numpy.core.*`` and under
-    numpy 2 ``numpy._core.*``; both spellings are accepted.
+    numpy 2 ``numpy._core.*``; both spellings are accepted. ``getattr`` is
+    answered by :func:`history_buffer_statistics_method`, which serves only
+    the lookups a :class:`HistoryBuffer` pickles.
 
     Returns:
         list: Objects, or ``(object, qualified name)`` pairs, for
@@ -53,6 +77,8 @@ def mmengine_checkpoint_globals() -> List[SafeGlobal]:
     """
     multiarray = _numpy_core()
     safe: List[SafeGlobal] = [HistoryBuffer, np.ndarray, np.dtype]
+    for module in ('__builtin__', 'builtins'):
+        safe.append((history_buffer_statistics_method, f'{module}.getattr'))
     for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
         safe.append((multiarray._reconstruct, f'{module}._reconstruct'))
         safe.append((multiarray.scalar, f'{module}.scalar'))
@@ -64,6 +90,14 @@ def mmengine_checkpoint_globals() -> List[SafeGlobal]:
     }
     safe.extend(sorted(dtype_classes, key=lambda cls: cls.__name__))
     return safe
+
+
+def _offending_global(err: Exception) -> str:
+    """Name the global that torch's weights-only unpickler refused."""
+    found = re.search(r'GLOBAL (\S+) was not an allowed global', str(err))
+    if found:
+        return f'`{found.group(1)}`'
+    return f'an object it could not load safely ({err})'
 
 
 def supports_weights_only_allow_list() -> bool:
@@ -95,13 +129,12 @@ def load_checkpoint_file(filename: str,
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
         except pickle.UnpicklingError as err:
-            reason = str(err).strip().splitlines()[0] if str(err) else ''
             raise UnsafeCheckpointError(
-                f'Refusing to load checkpoint {filename}: it holds an object '
-                'that is neither a tensor nor part of the training state '
-                f'mmengine writes ({reason}). Loading it would let it run '
-                'code. If you created this file yourself and trust it, '
-                'convert it to a plain state dict first.') from err
+                f'Refusing to load checkpoint {filename}: it holds '
+                f'{_offending_global(err)}, which is neither a tensor nor '
+                'part of the training state mmengine writes, and unpickling '
+                'it could run code. If you made this file yourself and trust '
+                'it, re-save its plain state dict (tensors only).') from err
 
 
 def register_weights_only_loader() -> None:

@@ -70,3 +70,18 @@ def test_code_running_pickle_is_refused(tmp_path):
 def test_missing_file_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='nothere.pth'):
         load_checkpoint_file(str(tmp_path / 'nothere.pth'))
+
+
+def test_only_history_buffer_lookups_pass_getattr(tmp_path):
+    """mmengine pickles ``getattr(HistoryBuffer, 'mean')``; any other
+    attribute lookup through ``getattr`` is refused."""
+
+    class ReachesInit:
+
+        def __reduce__(self):
+            return (getattr, (HistoryBuffer, '__init__'))
+
+    path = tmp_path / 'getattr.pth'
+    torch.save(dict(payload=ReachesInit()), path)
+    with pytest.raises(UnsafeCheckpointError, match='__init__'):
+        load_checkpoint_file(str(path))
