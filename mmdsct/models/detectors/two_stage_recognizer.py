@@ -1,0 +1,306 @@
+"""The two-stage baseline: subject boxes first, then crop + context CNNs."""
+import copy
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+from mmcv.ops import RoIAlign
+from mmengine.structures import InstanceData
+from torch import Tensor, nn
+
+from mmdet.models.detectors import BaseDetector
+from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample, OptSampleList, SampleList
+from mmdet.structures.bbox import bbox2roi, get_box_tensor
+from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from ..dense_heads.late_fusion_emotion_head import LateFusionEmotionHead
+from .frozen_subject_detector import FrozenSubjectDetector
+
+BOX_SOURCES = ('gt', 'detector')
+SUBJECT_LABEL = 0
+
+
+@MODELS.register_module()
+class TwoStageEmotionRecognizer(BaseDetector):
+    """Two-stage context-aware emotion recogniser (Kosti et al. style).
+
+    Stage one gives the subject boxes; stage two classifies every subject
+    from a crop of its box fused with the whole image::
+
+        subject box crops ─ body CNN ──── avg pool ─┐
+                                                    ├─ concat ─ MLP ─ C logits
+        whole image ─────── context CNN ─ avg pool ─┘
+
+    The body branch runs once per subject (its cost grows with the number of
+    subjects); the context branch runs once per image. The two CNNs have
+    separate weights. With ``use_context=False`` the context branch is not
+    built: the crop-only variant of the context ablation, whose prediction
+    depends only on the pixels inside the subject box (plus the one pixel
+    that bilinear resampling reads at the box border).
+
+    Subject boxes:
+
+    - training (``loss``) always uses the ground-truth boxes, in the pixels
+      of the network input, as the training pipeline transforms them;
+    - ``box_source='gt'`` (GT-matched protocol): ``predict`` uses
+      ``gt_instances.bboxes``, which the test pipeline keeps in
+      original-image pixels; they are scaled by ``scale_factor`` to crop the
+      resized input. Every prediction has score 1;
+    - ``box_source='detector'``: ``predict`` uses the boxes of a trained
+      detector (see :class:`FrozenSubjectDetector`) with its scores.
+
+    Args:
+        body_backbone (dict): Config of the body CNN, run on the crops. It
+            must expose ``feat_dim`` (the channels of its last output), as
+            mmdet's ``ResNet`` does.
+        emotion_head (dict): Config of the fusion head
+            (:class:`LateFusionEmotionHead`); its ``in_channels`` are filled
+            in from the backbones.
+        context_backbone (dict, optional): Config of the context CNN, run on
+            the whole image; like ``body_backbone``. Required when
+            ``use_context`` is True.
+        crop_size (tuple[int, int]): (height, width) every subject crop is
+            resampled to. Defaults to (128, 128), the body input of Kosti et
+            al.
+        use_context (bool): Whether to build and use the context branch.
+            Defaults to True.
+        box_source (str): Where ``predict`` takes subject boxes from:
+            ``'gt'`` or ``'detector'``. Defaults to ``'gt'``.
+        detector (dict, optional): Keyword arguments of
+            :class:`FrozenSubjectDetector` (``config``, ``checkpoint``,
+            optional ``score_thr``, ``subject_label``, ``max_subjects``);
+            required when ``box_source='detector'``.
+        data_preprocessor (dict, optional): Config of the data
+            preprocessor, usually ``DetDataPreprocessor``.
+        init_cfg (dict or list[dict], optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 body_backbone: ConfigType,
+                 emotion_head: ConfigType,
+                 context_backbone: OptConfigType = None,
+                 crop_size: Tuple[int, int] = (128, 128),
+                 use_context: bool = True,
+                 box_source: str = 'gt',
+                 detector: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if box_source not in BOX_SOURCES:
+            raise ValueError(f'box_source must be one of {BOX_SOURCES}, '
+                             f'got {box_source!r}')
+        if box_source == 'detector' and detector is None:
+            raise ValueError("box_source='detector' needs detector=dict("
+                             'config=..., checkpoint=...)')
+        if use_context and context_backbone is None:
+            raise ValueError('use_context=True needs a context_backbone '
+                             'config')
+        self.use_context = use_context
+        self.box_source = box_source
+        self.body_backbone = MODELS.build(body_backbone)
+        branch_channels = [self._feature_channels(self.body_backbone)]
+        if use_context:
+            self.context_backbone = MODELS.build(context_backbone)
+            branch_channels.append(
+                self._feature_channels(self.context_backbone))
+        head_cfg = copy.deepcopy(emotion_head)
+        head_cfg.update(in_channels=branch_channels)
+        self.emotion_head: LateFusionEmotionHead = MODELS.build(head_cfg)
+        self.crop = RoIAlign(
+            output_size=tuple(crop_size), spatial_scale=1.0, aligned=True)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.subject_detector: Optional[FrozenSubjectDetector] = (
+            FrozenSubjectDetector(**detector)
+            if box_source == 'detector' else None)
+
+    @staticmethod
+    def _feature_channels(backbone: nn.Module) -> int:
+        """Channels of the last feature map of ``backbone``."""
+        if not hasattr(backbone, 'feat_dim'):
+            raise ValueError(
+                f'{type(backbone).__name__} has no feat_dim: the two-stage '
+                'recogniser needs backbones that report the channels of '
+                'their last output (e.g. mmdet ResNet)')
+        return backbone.feat_dim
+
+    def _pooled(self, backbone: nn.Module, images: Tensor) -> Tensor:
+        """Global average of the last feature map of ``backbone``.
+
+        Args:
+            backbone (nn.Module): A branch CNN.
+            images (Tensor): [N, 3, H, W].
+
+        Returns:
+            Tensor: [N, feat_dim].
+        """
+        last_level = backbone(images)[-1]  # [N, feat_dim, h, w]
+        return self.pool(last_level).flatten(1)  # [N, feat_dim]
+
+    def extract_feat(self, batch_inputs: Tensor,
+                     subject_boxes: Sequence[Tensor]) -> List[Tensor]:
+        """Pooled features of every subject, one tensor per branch.
+
+        Args:
+            batch_inputs (Tensor): Preprocessed images, [B, 3, H, W].
+            subject_boxes (Sequence[Tensor]): Per image, subject boxes xyxy
+                in the pixels of ``batch_inputs``, [n_b, 4].
+
+        Returns:
+            list[Tensor]: Body features [K, C_body] and, with context,
+            context features [K, C_context], K = sum of n_b; rows follow the
+            images, then the boxes within each image.
+        """
+        rois = bbox2roi(list(subject_boxes))  # [K, 5] (image index, xyxy)
+        crops = self.crop(batch_inputs, rois)  # [K, 3, crop_h, crop_w]
+        if crops.size(0) == 0:
+            body = crops.new_zeros((0, self.emotion_head.in_channels[0]))
+        else:
+            body = self._pooled(self.body_backbone, crops)  # [K, C_body]
+        branch_feats = [body]
+        if self.use_context:
+            images = self._pooled(self.context_backbone, batch_inputs)
+            image_index = rois[:, 0].long()  # [K]
+            branch_feats.append(images[image_index])  # [K, C_context]
+        return branch_feats
+
+    def loss(self, batch_inputs: Tensor,
+             batch_data_samples: SampleList) -> Dict[str, Tensor]:
+        """Emotion loss of the ground-truth subjects of a batch.
+
+        Args:
+            batch_inputs (Tensor): Preprocessed images, [B, 3, H, W].
+            batch_data_samples (list[DetDataSample]): With
+                ``gt_instances.bboxes`` (input pixels) and
+                ``gt_instances.emotions`` [n_b, C].
+
+        Returns:
+            dict[str, Tensor]: ``loss_emotion``.
+        """
+        boxes = [
+            get_box_tensor(sample.gt_instances.bboxes)
+            for sample in batch_data_samples
+        ]
+        gt_emotions = torch.cat(
+            [self._gt_emotions(sample) for sample in batch_data_samples])
+        branch_feats = self.extract_feat(batch_inputs, boxes)
+        return self.emotion_head.loss(branch_feats, gt_emotions)
+
+    @staticmethod
+    def _gt_emotions(data_sample: DetDataSample) -> Tensor:
+        """The emotion targets of one image, [n, C]."""
+        if 'emotions' not in data_sample.gt_instances:
+            raise KeyError(
+                f'{data_sample.metainfo.get("img_path", "an image")}: '
+                'gt_instances has no emotions; load the annotations with '
+                'LoadEmotionAnnotations and pack them with PackEmotionInputs')
+        return data_sample.gt_instances.emotions
+
+    def predict(self,
+                batch_inputs: Tensor,
+                batch_data_samples: SampleList,
+                rescale: bool = True) -> SampleList:
+        """Find the subjects of every image and predict their emotions.
+
+        Args:
+            batch_inputs (Tensor): Preprocessed images, [B, 3, H, W].
+            batch_data_samples (list[DetDataSample]): Their data samples;
+                with ``box_source='gt'`` they must hold
+                ``gt_instances.bboxes`` in original-image pixels.
+            rescale (bool): Whether the returned boxes are in original-image
+                pixels (True) or in the pixels of ``batch_inputs``.
+                Defaults to True.
+
+        Returns:
+            list[DetDataSample]: Each with ``pred_instances``: ``bboxes``
+            [n, 4] xyxy, ``scores`` [n], ``labels`` [n] (all 0, the subject
+            class) and ``emotions`` [n, C] probabilities.
+        """
+        subjects = self._find_subjects(batch_inputs, batch_data_samples)
+        input_boxes = [
+            self._to_input_pixels(found.bboxes, sample)
+            for found, sample in zip(subjects, batch_data_samples)
+        ]
+        num_subjects = [len(boxes) for boxes in input_boxes]
+        if sum(num_subjects) == 0:
+            emotions = batch_inputs.new_zeros(
+                (0, self.emotion_head.num_emotions))
+        else:
+            emotions = self.emotion_head.predict(
+                self.extract_feat(batch_inputs, input_boxes))  # [K, C]
+        results = []
+        for found, boxes, probs in zip(subjects, input_boxes,
+                                       emotions.split(num_subjects)):
+            results.append(
+                InstanceData(
+                    bboxes=found.bboxes if rescale else boxes,
+                    scores=found.scores,
+                    labels=found.scores.new_full((len(found), ),
+                                                 SUBJECT_LABEL,
+                                                 dtype=torch.long),
+                    emotions=probs))
+        return self.add_pred_to_datasample(batch_data_samples, results)
+
+    def _find_subjects(self, batch_inputs: Tensor,
+                       batch_data_samples: SampleList) -> List[InstanceData]:
+        """Stage one: the subjects of every image.
+
+        Returns:
+            list[InstanceData]: Per image, ``bboxes`` [n, 4] xyxy in
+            original-image pixels and ``scores`` [n].
+        """
+        if self.subject_detector is not None:
+            return self.subject_detector(batch_inputs, batch_data_samples,
+                                         self.data_preprocessor)
+        subjects = []
+        for sample in batch_data_samples:
+            if 'gt_instances' not in sample or \
+                    'bboxes' not in sample.gt_instances:
+                raise ValueError(
+                    f'{sample.metainfo.get("img_path", "an image")}: '
+                    "box_source='gt' needs gt_instances.bboxes at test "
+                    'time; keep LoadEmotionAnnotations in the test pipeline')
+            boxes = get_box_tensor(sample.gt_instances.bboxes).float()
+            subjects.append(
+                InstanceData(
+                    bboxes=boxes.clone(),
+                    scores=boxes.new_ones((boxes.size(0), ))))
+        return subjects
+
+    @staticmethod
+    def _to_input_pixels(boxes: Tensor, data_sample: DetDataSample) -> Tensor:
+        """Scale boxes from original-image pixels to network-input pixels.
+
+        Args:
+            boxes (Tensor): [n, 4] xyxy, original-image pixels.
+            data_sample (DetDataSample): Holds ``scale_factor`` (w, h).
+
+        Returns:
+            Tensor: [n, 4] xyxy in input pixels.
+        """
+        scale_w, scale_h = data_sample.metainfo.get('scale_factor',
+                                                    (1.0, 1.0))
+        return boxes * boxes.new_tensor([scale_w, scale_h, scale_w, scale_h])
+
+    def _forward(self,
+                 batch_inputs: Tensor,
+                 batch_data_samples: OptSampleList = None) -> Tensor:
+        """Emotion logits of the ground-truth subjects, without
+        post-processing (``mode='tensor'``, e.g. for FLOP counting).
+
+        Args:
+            batch_inputs (Tensor): Preprocessed images, [B, 3, H, W].
+            batch_data_samples (list[DetDataSample]): With
+                ``gt_instances.bboxes`` in input pixels, as in training.
+
+        Returns:
+            Tensor: Emotion logits, [K, C].
+        """
+        if batch_data_samples is None:
+            raise ValueError('The two-stage recogniser needs data samples '
+                             'with gt_instances.bboxes (the subjects, in '
+                             'input pixels) in tensor mode')
+        boxes = [
+            get_box_tensor(sample.gt_instances.bboxes)
+            for sample in batch_data_samples
+        ]
+        return self.emotion_head(self.extract_feat(batch_inputs, boxes))
