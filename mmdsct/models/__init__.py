@@ -1,2 +1,8 @@
 """Models of mmdsct, grouped as mmdet groups them."""
-from . import dense_heads, detectors, layers, losses, task_modules  # noqa: F401
+from . import (dense_heads, detectors, layers, losses, task_modules,  # noqa
+               utils)
+from .dense_heads import *  # noqa: F401,F403
+from .detectors import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .task_modules import *  # noqa: F401,F403

@@ -1,1 +1,4 @@
-"""Placeholder: filled by its issue."""
+"""Heads of mmdsct."""
+from .dsct_head import DSCTHead
+
+__all__ = ['DSCTHead']

@@ -1,1 +1,8 @@
-"""Placeholder: filled by its issue."""
+"""Transformer layers of DSCT."""
+from .dsct_decoder import DSCTDecoder, DSCTDecoderLayer, DSCTDecoderOutput
+from .subject_context_fusion import FusionOutput, subject_context_fusion
+
+__all__ = [
+    'DSCTDecoder', 'DSCTDecoderLayer', 'DSCTDecoderOutput', 'FusionOutput',
+    'subject_context_fusion'
+]

@@ -58,6 +58,10 @@ class EmotionFocalLoss(nn.Module):
         loss_weight (float): Factor on the loss. Defaults to 1.0.
     """
 
+    # mmdet's DETR heads read this flag: one sigmoid per class and no
+    # background class (cls_out_channels = number of classes).
+    use_sigmoid = True
+
     def __init__(self,
                  alpha: float = 0.25,
                  gamma: float = 2.0,

@@ -1,1 +1,4 @@
-"""Placeholder: filled by its issue."""
+"""Task modules (match costs) of mmdsct."""
+from .emotion_focal_cost import EmotionFocalCost
+
+__all__ = ['EmotionFocalCost']

@@ -1,0 +1,289 @@
+"""The DSCT head: emotion logits and boxes on the subject tokens."""
+from typing import Dict, List, Optional, Tuple
+
+import torch
+from mmdet.models.dense_heads import DeformableDETRHead
+from mmdet.registry import MODELS
+from mmdet.structures import SampleList
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
+from mmdet.utils import InstanceList
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from ..task_modules import EmotionFocalCost
+
+# DSCT detects a single class, the subject ('person'); its label is 0.
+SUBJECT_LABEL = 0
+NUM_DETECTION_CLASSES = 1
+
+
+@MODELS.register_module()
+class DSCTHead(DeformableDETRHead):
+    """Head of DSCT, applied to the subject tokens of every decoder layer.
+
+    One linear emotion head and one 3-layer box MLP, both shared across the
+    decoder layers (the detector sets ``share_pred_layer`` because DSCT does
+    not refine boxes). The box MLP adds offsets to the inverse-sigmoid
+    reference point, as Deformable DETR does.
+
+    - ``multi_label=True`` (EMOTIC): ``num_emotions + 1`` logits, the last
+      one saying "this query is a subject". A matched query's target is its
+      multi-hot emotions and 1; an unmatched query's target is all zeros.
+      The subject score is the sigmoid of the last logit.
+    - ``multi_label=False`` (CAER-S): ``num_emotions`` logits; a matched
+      query's target is its one-hot emotion, an unmatched query's all zeros.
+      The subject score is the largest emotion probability.
+
+    The classification loss (``loss_cls`` in the loss dict, an
+    :class:`~mmdsct.models.losses.EmotionFocalLoss`) is normalised by the
+    number of matched subjects, as Deformable DETR normalises its class loss.
+
+    Args:
+        num_emotions (int): Number C of emotion classes.
+        multi_label (bool): Multi-hot (True) or one-hot (False) emotion
+            targets. Defaults to True.
+        **kwargs: The arguments of
+            :class:`~mmdet.models.dense_heads.DeformableDETRHead` except
+            ``num_classes`` (DSCT detects one class, the subject).
+    """
+
+    def __init__(self,
+                 *args,
+                 num_emotions: int,
+                 multi_label: bool = True,
+                 **kwargs) -> None:
+        if kwargs.pop('num_classes', NUM_DETECTION_CLASSES) != \
+                NUM_DETECTION_CLASSES:
+            raise ValueError(
+                'DSCTHead detects one class (the subject); set the number '
+                'of emotion classes with num_emotions, not num_classes.')
+        if num_emotions < 1:
+            raise ValueError(f'num_emotions must be >= 1, got {num_emotions}.')
+        self.num_emotions = num_emotions
+        self.multi_label = multi_label
+        super().__init__(*args, num_classes=NUM_DETECTION_CLASSES, **kwargs)
+        self._check_match_costs()
+
+    def _check_match_costs(self) -> None:
+        """Refuse an emotion match cost whose label mode differs."""
+        for cost in getattr(getattr(self, 'assigner', None), 'match_costs',
+                            []):
+            if isinstance(cost, EmotionFocalCost) and \
+                    cost.multi_label != self.multi_label:
+                raise ValueError(
+                    f'DSCTHead has multi_label={self.multi_label} but its '
+                    'EmotionFocalCost has multi_label='
+                    f'{cost.multi_label}; set both the same.')
+
+    def _init_layers(self) -> None:
+        """Build the shared emotion head and box MLP."""
+        self.cls_out_channels = self.num_emotions + int(self.multi_label)
+        super()._init_layers()
+
+    def _get_targets_single(self, cls_score: Tensor, bbox_pred: Tensor,
+                            gt_instances: InstanceData,
+                            img_meta: dict) -> tuple:
+        """Match the subject queries of one image and build their targets.
+
+        Args:
+            cls_score (Tensor): Emotion logits of one decoder layer,
+                [num_queries, cls_out_channels].
+            bbox_pred (Tensor): Normalised (cx, cy, w, h) boxes,
+                [num_queries, 4].
+            gt_instances (InstanceData): ``bboxes`` [num_gts, 4] (xyxy,
+                pixels of the network input), ``labels`` [num_gts] and
+                ``emotions`` [num_gts, C].
+            img_meta (dict): Meta information (``img_shape``).
+
+        Returns:
+            tuple[Tensor]: ``emotion_targets`` [num_queries,
+            cls_out_channels] float (in the place of mmdet's labels),
+            ``emotion_weights`` [num_queries], ``bbox_targets``
+            [num_queries, 4], ``bbox_weights`` [num_queries, 4],
+            ``pos_inds`` and ``neg_inds``.
+        """
+        if 'emotions' not in gt_instances:
+            raise KeyError(
+                'DSCTHead needs gt_instances.emotions [num_gts, C]; load '
+                'them with LoadEmotionAnnotations and pack them with '
+                'PackEmotionInputs.')
+        img_h, img_w = img_meta['img_shape']
+        factor = bbox_pred.new_tensor([img_w, img_h, img_w, img_h])[None]
+        num_queries = bbox_pred.size(0)
+        pred_instances = InstanceData(
+            scores=cls_score, bboxes=bbox_cxcywh_to_xyxy(bbox_pred) * factor)
+        assign_result = self.assigner.assign(
+            pred_instances=pred_instances,
+            gt_instances=gt_instances,
+            img_meta=img_meta)
+        pos_inds = torch.nonzero(assign_result.gt_inds > 0).squeeze(-1)
+        neg_inds = torch.nonzero(assign_result.gt_inds == 0).squeeze(-1)
+        pos_gt_inds = assign_result.gt_inds[pos_inds] - 1
+
+        emotion_targets = cls_score.new_zeros(
+            (num_queries, self.cls_out_channels))
+        emotion_targets[pos_inds, :self.num_emotions] = \
+            gt_instances.emotions[pos_gt_inds].to(cls_score.dtype)
+        if self.multi_label:
+            emotion_targets[pos_inds, self.num_emotions] = 1.0
+        emotion_weights = cls_score.new_ones(num_queries)
+
+        gt_bboxes = gt_instances.bboxes.to(bbox_pred.dtype)
+        bbox_targets = torch.zeros_like(bbox_pred)
+        bbox_weights = torch.zeros_like(bbox_pred)
+        bbox_weights[pos_inds] = 1.0
+        bbox_targets[pos_inds] = bbox_xyxy_to_cxcywh(
+            gt_bboxes[pos_gt_inds] / factor)
+        return (emotion_targets, emotion_weights, bbox_targets, bbox_weights,
+                pos_inds, neg_inds)
+
+    def predict(self,
+                hidden_states: Tensor,
+                references: List[Tensor],
+                batch_data_samples: SampleList,
+                rescale: bool = True,
+                spatial_context_points: Optional[Tensor] = None,
+                semantic_context_points: Optional[Tensor] = None
+                ) -> InstanceList:
+        """Predict subjects, their emotions and the chosen context points.
+
+        Args:
+            hidden_states (Tensor): Subject tokens of every decoder layer,
+                [num_layers, bs, num_subject, dim].
+            references (list[Tensor]): Their reference points, each
+                [bs, num_subject, 2].
+            batch_data_samples (list[DetDataSample]): Meta information.
+            rescale (bool): Return boxes and points in original-image pixels.
+                Defaults to True.
+            spatial_context_points (Tensor, optional): Normalised reference
+                points of the context tokens chosen by the spatial relation
+                of the last layer, [bs, num_subject, K_sp, 2].
+            semantic_context_points (Tensor, optional): The same for the
+                semantic relation, [bs, num_subject, K_sm, 2].
+
+        Returns:
+            list[InstanceData]: One per image, see
+            :meth:`_predict_by_feat_single`.
+        """
+        batch_img_metas = [sample.metainfo for sample in batch_data_samples]
+        outs = self(hidden_states, references)
+        return self.predict_by_feat(
+            *outs,
+            batch_img_metas=batch_img_metas,
+            rescale=rescale,
+            spatial_context_points=spatial_context_points,
+            semantic_context_points=semantic_context_points)
+
+    def predict_by_feat(self,
+                        all_layers_cls_scores: Tensor,
+                        all_layers_bbox_preds: Tensor,
+                        batch_img_metas: List[Dict],
+                        rescale: bool = False,
+                        spatial_context_points: Optional[Tensor] = None,
+                        semantic_context_points: Optional[Tensor] = None
+                        ) -> InstanceList:
+        """Turn the last layer's outputs into per-image predictions.
+
+        Args:
+            all_layers_cls_scores (Tensor): Emotion logits,
+                [num_layers, bs, num_subject, cls_out_channels].
+            all_layers_bbox_preds (Tensor): Normalised (cx, cy, w, h) boxes,
+                [num_layers, bs, num_subject, 4].
+            batch_img_metas (list[dict]): Meta information of each image.
+            rescale (bool): Return original-image pixels. Defaults to False.
+            spatial_context_points (Tensor, optional):
+                [bs, num_subject, K_sp, 2], normalised.
+            semantic_context_points (Tensor, optional):
+                [bs, num_subject, K_sm, 2], normalised.
+
+        Returns:
+            list[InstanceData]: One per image.
+        """
+        cls_scores = all_layers_cls_scores[-1]
+        bbox_preds = all_layers_bbox_preds[-1]
+        num_subject = cls_scores.shape[1]
+        no_points = cls_scores.new_zeros((cls_scores.shape[0], num_subject,
+                                          0, 2))
+        if spatial_context_points is None:
+            spatial_context_points = no_points
+        if semantic_context_points is None:
+            semantic_context_points = no_points
+        return [
+            self._predict_by_feat_single(cls_scores[i], bbox_preds[i],
+                                         img_meta, rescale,
+                                         spatial_context_points[i],
+                                         semantic_context_points[i])
+            for i, img_meta in enumerate(batch_img_metas)
+        ]
+
+    def subject_scores_and_emotions(self,
+                                    cls_score: Tensor) -> Tuple[Tensor, Tensor]:
+        """Split logits into subject scores and emotion probabilities.
+
+        Args:
+            cls_score (Tensor): Logits, [num_subject, cls_out_channels].
+
+        Returns:
+            tuple[Tensor, Tensor]: Subject scores [num_subject] and emotion
+            probabilities [num_subject, C], all in [0, 1].
+        """
+        prob = cls_score.sigmoid()
+        emotions = prob[:, :self.num_emotions]
+        if self.multi_label:
+            return prob[:, self.num_emotions], emotions
+        return emotions.max(dim=1).values, emotions
+
+    def _predict_by_feat_single(self,
+                                cls_score: Tensor,
+                                bbox_pred: Tensor,
+                                img_meta: dict,
+                                rescale: bool = True,
+                                spatial_context_points: Optional[Tensor] = None,
+                                semantic_context_points: Optional[
+                                    Tensor] = None) -> InstanceData:
+        """Predictions of one image, sorted by subject score.
+
+        Args:
+            cls_score (Tensor): Logits, [num_subject, cls_out_channels].
+            bbox_pred (Tensor): Normalised (cx, cy, w, h),
+                [num_subject, 4].
+            img_meta (dict): ``img_shape`` and, with ``rescale``,
+                ``scale_factor``.
+            rescale (bool): Return original-image pixels. Defaults to True.
+            spatial_context_points (Tensor, optional): Normalised points,
+                [num_subject, K_sp, 2].
+            semantic_context_points (Tensor, optional): Normalised points,
+                [num_subject, K_sm, 2].
+
+        Returns:
+            InstanceData: ``bboxes`` [n, 4] xyxy, ``scores`` [n],
+            ``labels`` [n] (all 0), ``emotions`` [n, C],
+            ``spatial_context_points`` [n, K_sp, 2] and
+            ``semantic_context_points`` [n, K_sm, 2] as (x, y) pixels;
+            n is ``test_cfg.max_per_img`` or the number of subject queries.
+        """
+        num_subject = cls_score.shape[0]
+        max_per_img = (self.test_cfg or {}).get('max_per_img', num_subject)
+        scores, emotions = self.subject_scores_and_emotions(cls_score)
+        scores, order = scores.sort(descending=True)
+        order = order[:max_per_img]
+        img_h, img_w = img_meta['img_shape']
+        # (x, y) pixels of the network input per normalised unit
+        size = bbox_pred.new_tensor([img_w, img_h])
+        if rescale:
+            size = size / size.new_tensor(img_meta['scale_factor'][:2])
+
+        bboxes = bbox_cxcywh_to_xyxy(bbox_pred[order]).clamp(min=0, max=1)
+        results = InstanceData()
+        results.bboxes = bboxes * size.repeat(2)
+        results.scores = scores[:max_per_img]
+        results.labels = torch.full_like(order, SUBJECT_LABEL)
+        results.emotions = emotions[order]
+        for name, points in (('spatial_context_points',
+                              spatial_context_points),
+                             ('semantic_context_points',
+                              semantic_context_points)):
+            if points is None:
+                points = bbox_pred.new_zeros((num_subject, 0, 2))
+            results[name] = points[order] * size
+        return results

@@ -1,0 +1,274 @@
+"""DSCT: the Decoupled Subject-Context Transformer (DESIGN.md §2)."""
+from typing import Dict, List, Tuple
+
+import torch
+from mmdet.models.detectors import DeformableDETR
+from mmdet.models.layers import (DeformableDetrTransformerEncoder,
+                                 SinePositionalEncoding)
+from mmdet.registry import MODELS
+from mmdet.structures import OptSampleList, SampleList
+from mmengine.logging import print_log
+from torch import Tensor, nn
+
+from ..utils import (is_deformable_detr_state_dict,
+                     map_deformable_detr_state_dict)
+
+# Entries of the transformer outputs that only ``predict`` uses.
+CONTEXT_POINT_KEYS = ('spatial_context_points', 'semantic_context_points')
+
+
+@MODELS.register_module()
+class DSCT(DeformableDETR):
+    r"""Single-stage context-aware emotion recognition with decoupled
+    subject and context queries.
+
+    A single-stage Deformable DETR whose decoder runs two kinds of queries
+    through the same layers: ``num_context_queries`` context queries
+    (initialised from a COCO detector's object queries; no head, no loss)
+    and ``num_subject_queries`` subject queries, which alone feed the head
+    and which gather context in every layer with the parameter-free fusion
+    of :class:`~mmdsct.models.layers.DSCTDecoder`.
+
+    .. code:: text
+
+        pre_transformer -> encoder -> pre_decoder: [context | subject]
+        queries -> DSCTDecoder (self-attn, cross-attn, fusion, FFN) ->
+        DSCTHead on the subject tokens of every layer
+
+    Loading a state dict of mmdet's ``DeformableDETR`` (``load_from``, or
+    ``load_state_dict``) maps it on the fly: see
+    :mod:`mmdsct.models.utils.deformable_detr_mapping`.
+
+    Args:
+        num_context_queries (int): Number of context queries. Defaults to
+            300.
+        num_subject_queries (int): Number of subject queries (the most
+            subjects one image can yield). Defaults to 4.
+        **kwargs: The arguments of :class:`~mmdet.models.DeformableDETR`
+            except ``num_queries``; ``with_box_refine`` and ``as_two_stage``
+            must stay False. ``decoder`` configures
+            :class:`~mmdsct.models.layers.DSCTDecoder` (``type`` may name
+            another registered decoder with the same interface).
+    """
+
+    def __init__(self,
+                 *args,
+                 num_context_queries: int = 300,
+                 num_subject_queries: int = 4,
+                 **kwargs) -> None:
+        if 'num_queries' in kwargs:
+            raise TypeError('DSCT takes num_context_queries and '
+                            'num_subject_queries instead of num_queries.')
+        for name in ('with_box_refine', 'as_two_stage'):
+            if kwargs.get(name, False):
+                raise ValueError(f'DSCT does not support {name}=True.')
+        if num_context_queries < 1 or num_subject_queries < 1:
+            raise ValueError('DSCT needs at least one context and one subject '
+                             f'query, got {num_context_queries} and '
+                             f'{num_subject_queries}.')
+        self.num_context_queries = num_context_queries
+        self.num_subject_queries = num_subject_queries
+        super().__init__(
+            *args,
+            num_queries=num_context_queries + num_subject_queries,
+            **kwargs)
+
+    def _init_layers(self) -> None:
+        """Build positional encoding, encoder, decoder and queries."""
+        self.positional_encoding = SinePositionalEncoding(
+            **self.positional_encoding)
+        self.encoder = DeformableDetrTransformerEncoder(**self.encoder)
+        self.decoder = MODELS.build(dict(dict(type='DSCTDecoder'),
+                                         **self.decoder))
+        self.embed_dims = self.encoder.embed_dims
+        # each row is split into (query_pos, query) in pre_decoder
+        self.context_query_embedding = nn.Embedding(self.num_context_queries,
+                                                    self.embed_dims * 2)
+        self.subject_query_embedding = nn.Embedding(self.num_subject_queries,
+                                                    self.embed_dims * 2)
+        num_feats = self.positional_encoding.num_feats
+        if num_feats * 2 != self.embed_dims:
+            raise ValueError('positional_encoding.num_feats must be half of '
+                             f'embed_dims: {num_feats} vs {self.embed_dims}.')
+        self.level_embed = nn.Parameter(
+            torch.Tensor(self.num_feature_levels, self.embed_dims))
+        self.reference_points_fc = nn.Linear(self.embed_dims, 2)
+
+    def pre_decoder(self, memory: Tensor, memory_mask: Tensor,
+                    spatial_shapes: Tensor) -> Tuple[Dict, Dict]:
+        """Prepare context and subject queries and their reference points.
+
+        Args:
+            memory (Tensor): Encoder output, [bs, num_feat_points, dim].
+            memory_mask (Tensor): Padding mask, [bs, num_feat_points]
+                (unused: no two-stage proposals).
+            spatial_shapes (Tensor): [num_levels, 2] (unused).
+
+        Returns:
+            tuple[dict, dict]: Decoder inputs (``query``, ``query_pos``,
+            ``memory``, ``reference_points``; context queries first) and
+            head inputs (``enc_outputs_*`` None while training, else empty).
+        """
+        batch_size, _, dims = memory.shape
+        # [num_context + num_subject, 2 * dim]
+        query_embed = torch.cat([
+            self.context_query_embedding.weight,
+            self.subject_query_embedding.weight
+        ])
+        query_pos, query = torch.split(query_embed, dims, dim=1)
+        query_pos = query_pos.unsqueeze(0).expand(batch_size, -1, -1)
+        query = query.unsqueeze(0).expand(batch_size, -1, -1)
+        reference_points = self.reference_points_fc(query_pos).sigmoid()
+        decoder_inputs_dict = dict(
+            query=query,
+            query_pos=query_pos,
+            memory=memory,
+            reference_points=reference_points)
+        head_inputs_dict = dict(
+            enc_outputs_class=None,
+            enc_outputs_coord=None) if self.training else dict()
+        return decoder_inputs_dict, head_inputs_dict
+
+    def forward_decoder(self, query: Tensor, query_pos: Tensor, memory: Tensor,
+                        memory_mask: Tensor, reference_points: Tensor,
+                        spatial_shapes: Tensor, level_start_index: Tensor,
+                        valid_ratios: Tensor) -> Dict:
+        """Run the decoder; keep the subject tokens for the head.
+
+        Args:
+            query (Tensor): [bs, num_queries, dim], context first.
+            query_pos (Tensor): [bs, num_queries, dim].
+            memory (Tensor): [bs, num_feat_points, dim].
+            memory_mask (Tensor): [bs, num_feat_points] or None.
+            reference_points (Tensor): [bs, num_queries, 2], normalised.
+            spatial_shapes (Tensor): [num_levels, 2].
+            level_start_index (Tensor): [num_levels].
+            valid_ratios (Tensor): [bs, num_levels, 2].
+
+        Returns:
+            dict: ``hidden_states`` [num_layers, bs, num_subject, dim],
+            ``references`` (list of num_layers + 1 tensors
+            [bs, num_subject, 2]), ``spatial_context_points``
+            [bs, num_subject, K_sp, 2] and ``semantic_context_points``
+            [bs, num_subject, K_sm, 2] (normalised reference points of the
+            context tokens the last layer chose).
+        """
+        decoded = self.decoder(
+            query=query,
+            query_pos=query_pos,
+            value=memory,
+            key_padding_mask=memory_mask,
+            reference_points=reference_points,
+            spatial_shapes=spatial_shapes,
+            level_start_index=level_start_index,
+            valid_ratios=valid_ratios,
+            num_context_queries=self.num_context_queries)
+        num_context = self.num_context_queries
+        context_points = reference_points[:, :num_context]
+        references = [reference_points, *decoded.references]
+        return dict(
+            hidden_states=decoded.hidden_states[:, :, num_context:],
+            references=[ref[:, num_context:] for ref in references],
+            spatial_context_points=_gather_points(context_points,
+                                                  decoded.spatial_indices),
+            semantic_context_points=_gather_points(context_points,
+                                                   decoded.semantic_indices))
+
+    def forward_subjects(self, batch_inputs: Tensor,
+                         batch_data_samples: OptSampleList
+                         ) -> Tuple[Dict, Dict]:
+        """Backbone, neck and transformer, split for the head.
+
+        Args:
+            batch_inputs (Tensor): Images, [bs, 3, H, W].
+            batch_data_samples (list[DetDataSample]): Meta information.
+
+        Returns:
+            tuple[dict, dict]: Head inputs (``hidden_states``,
+            ``references``, ...) and the chosen context points.
+        """
+        img_feats = self.extract_feat(batch_inputs)
+        head_inputs_dict = self.forward_transformer(img_feats,
+                                                    batch_data_samples)
+        context_points = {
+            key: head_inputs_dict.pop(key)
+            for key in CONTEXT_POINT_KEYS
+        }
+        return head_inputs_dict, context_points
+
+    def loss(self, batch_inputs: Tensor,
+             batch_data_samples: SampleList) -> Dict[str, Tensor]:
+        """Losses of a batch (see :class:`~mmdsct.models.DSCTHead`)."""
+        head_inputs_dict, _ = self.forward_subjects(batch_inputs,
+                                                    batch_data_samples)
+        return self.bbox_head.loss(
+            **head_inputs_dict, batch_data_samples=batch_data_samples)
+
+    def predict(self,
+                batch_inputs: Tensor,
+                batch_data_samples: SampleList,
+                rescale: bool = True) -> SampleList:
+        """Predict subjects, emotions and chosen context points.
+
+        Returns:
+            list[DetDataSample]: Each with ``pred_instances`` holding
+            ``bboxes``, ``scores``, ``labels``, ``emotions``,
+            ``spatial_context_points`` and ``semantic_context_points``.
+        """
+        head_inputs_dict, context_points = self.forward_subjects(
+            batch_inputs, batch_data_samples)
+        results_list = self.bbox_head.predict(
+            **head_inputs_dict,
+            **context_points,
+            rescale=rescale,
+            batch_data_samples=batch_data_samples)
+        return self.add_pred_to_datasample(batch_data_samples, results_list)
+
+    def _forward(self,
+                 batch_inputs: Tensor,
+                 batch_data_samples: OptSampleList = None
+                 ) -> Tuple[List[Tensor]]:
+        """Raw head outputs: emotion logits and boxes of every layer."""
+        head_inputs_dict, _ = self.forward_subjects(batch_inputs,
+                                                    batch_data_samples)
+        return self.bbox_head.forward(**head_inputs_dict)
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str,
+                              local_metadata: dict, strict: bool,
+                              missing_keys: List[str],
+                              unexpected_keys: List[str],
+                              error_msgs: List[str]) -> None:
+        """Map a DeformableDETR state dict before loading (see
+        :mod:`mmdsct.models.utils.deformable_detr_mapping`) and log which
+        keys were taken, left out and newly initialised."""
+        if is_deformable_detr_state_dict(state_dict, prefix):
+            own = {
+                key[len(prefix):]: state_dict.pop(key)
+                for key in list(state_dict) if key.startswith(prefix)
+            }
+            mapped, report = map_deformable_detr_state_dict(
+                own, self.num_context_queries, self.state_dict().keys())
+            state_dict.update(
+                {prefix + key: value
+                 for key, value in mapped.items()})
+            print_log(report.summary(), logger='current')
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
+
+
+def _gather_points(points: Tensor, indices: Tensor) -> Tensor:
+    """Pick points per subject.
+
+    Args:
+        points (Tensor): Context reference points, [bs, num_context, 2].
+        indices (Tensor): Chosen context tokens, [bs, num_subject, k].
+
+    Returns:
+        Tensor: [bs, num_subject, k, 2].
+    """
+    batch_size, num_subject, k = indices.shape
+    flat_indices = indices.reshape(batch_size, num_subject * k, 1)
+    # [bs, num_subject * k, 2] -> [bs, num_subject, k, 2]
+    picked = points.gather(1, flat_indices.expand(-1, -1, 2))
+    return picked.reshape(batch_size, num_subject, k, 2)
