@@ -1,0 +1,78 @@
+# DSCT, ResNet-50, released EMOTIC recipe (DESIGN.md §2): single-stage
+# Deformable DETR R50 (4 levels, 6+6 layers, width 256, FFN 1024, dropout
+# 0.1), 300 context + 4 subject queries, fusion K_sp=100 / K_sm=50, head of
+# 26 emotions + 1 subject logit shared across the decoder layers.
+model = dict(
+    type='DSCT',
+    num_context_queries=300,
+    num_subject_queries=4,
+    num_feature_levels=4,
+    with_box_refine=False,
+    as_two_stage=False,
+    data_preprocessor=dict(
+        type='DetDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_size_divisor=1),
+    # Swapping the backbone: change `backbone` and `neck.in_channels`
+    # together (see configs/dsct/dsct_swin_emotic.py).
+    backbone=dict(
+        type='ResNet',
+        depth=50,
+        num_stages=4,
+        out_indices=(1, 2, 3),
+        frozen_stages=1,
+        norm_cfg=dict(type='BN', requires_grad=False),
+        norm_eval=True,
+        style='pytorch',
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+    neck=dict(
+        type='ChannelMapper',
+        in_channels=[512, 1024, 2048],
+        kernel_size=1,
+        out_channels=256,
+        bias=True,  # as the official input projections (mmdet: none)
+        act_cfg=None,
+        norm_cfg=dict(type='GN', num_groups=32),
+        num_outs=4),
+    encoder=dict(  # DeformableDetrTransformerEncoder
+        num_layers=6,
+        layer_cfg=dict(
+            self_attn_cfg=dict(embed_dims=256, batch_first=True),
+            ffn_cfg=dict(
+                embed_dims=256, feedforward_channels=1024, ffn_drop=0.1))),
+    decoder=dict(  # DSCTDecoder
+        type='DSCTDecoder',
+        num_layers=6,
+        num_spatial_context=100,
+        num_semantic_context=50,
+        return_intermediate=True,
+        layer_cfg=dict(
+            self_attn_cfg=dict(
+                embed_dims=256, num_heads=8, dropout=0.1, batch_first=True),
+            cross_attn_cfg=dict(embed_dims=256, batch_first=True),
+            ffn_cfg=dict(
+                embed_dims=256, feedforward_channels=1024, ffn_drop=0.1)),
+        post_norm_cfg=None),
+    positional_encoding=dict(num_feats=128, normalize=True, offset=-0.5),
+    bbox_head=dict(
+        type='DSCTHead',
+        num_emotions=26,
+        multi_label=True,
+        embed_dims=256,
+        sync_cls_avg_factor=True,
+        loss_cls=dict(
+            type='EmotionFocalLoss', alpha=0.25, gamma=2.0, loss_weight=5.0),
+        loss_bbox=dict(type='L1Loss', loss_weight=5.0),
+        loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
+    # matching cost 5 L1 + 2 C_emo + 2 (-GIoU)
+    train_cfg=dict(
+        assigner=dict(
+            type='HungarianAssigner',
+            match_costs=[
+                dict(type='EmotionFocalCost', multi_label=True, weight=2.0),
+                dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
+                dict(type='IoUCost', iou_mode='giou', weight=2.0)
+            ])),
+    test_cfg=dict(max_per_img=100))

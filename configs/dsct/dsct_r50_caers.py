@@ -1,0 +1,26 @@
+# DSCT R50 on CAER-S, the released recipe (DESIGN.md §2): 300 context +
+# 9 subject queries, fusion off (K_sp = K_sm = 0), 7 single-label emotions,
+# emotion loss x9, AdamW lr 2e-5; otherwise as dsct_r50_emotic.py.
+_base_ = [
+    '../_base_/datasets/caers.py', '../_base_/models/dsct_r50.py',
+    '../_base_/schedules/dsct_50e.py', '../_base_/default_runtime.py'
+]
+
+model = dict(
+    num_subject_queries=9,
+    backbone=dict(init_cfg=None),
+    decoder=dict(num_spatial_context=0, num_semantic_context=0),
+    bbox_head=dict(
+        num_emotions=7, multi_label=False, loss_cls=dict(loss_weight=9.0)),
+    train_cfg=dict(
+        assigner=dict(match_costs=[
+            dict(type='EmotionFocalCost', multi_label=False, weight=2.0),
+            dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
+            dict(type='IoUCost', iou_mode='giou', weight=2.0)
+        ])))
+
+optim_wrapper = dict(optimizer=dict(lr=2e-5))
+
+# See dsct_r50_emotic.py: COCO Deformable DETR R50, object queries ->
+# context queries.
+load_from = 'https://download.openmmlab.com/mmdetection/v3.0/deformable_detr/deformable-detr_r50_16xb2-50e_coco/deformable-detr_r50_16xb2-50e_coco_20221029_210934-6bc7d21b.pth'  # noqa
