@@ -1,0 +1,22 @@
+"""CAER-S in the project's annotation format."""
+from mmdet.registry import DATASETS
+
+from .emotion_classes import CAERS_CLASSES
+from .emotion_coco import EmotionCocoDataset
+
+
+@DATASETS.register_module()
+class CAERSDataset(EmotionCocoDataset):
+    """CAER-S: 7 single-label emotion classes, face boxes (DESIGN §4.2).
+
+    Reads the files written by ``tools/dataset_converters/caers_to_coco.py``;
+    ``file_name`` is relative to the CAER-S root (``train/Happy/0001.png``).
+    Each label is packed as a one-hot ``emotions`` vector.
+    """
+
+    METAINFO = dict(
+        classes=('person', ),
+        palette=[(220, 20, 60)],
+        emotion_classes=CAERS_CLASSES,
+        multi_label=False,
+        emotion_class_groups={})

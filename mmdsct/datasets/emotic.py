@@ -1,0 +1,23 @@
+"""EMOTIC in the project's annotation format."""
+from mmdet.registry import DATASETS
+
+from .emotion_classes import EMOTIC_CLASSES
+from .emotion_coco import EmotionCocoDataset
+
+
+@DATASETS.register_module()
+class EmoticDataset(EmotionCocoDataset):
+    """EMOTIC: 26 multi-label emotion classes, optional VAD (DESIGN §4.1).
+
+    Reads the files written by ``tools/dataset_converters/emotic_to_coco.py``
+    (PAMI 2019 release, body boxes, VAD) or ``dsct_json_to_coco.py`` (DSCT's
+    release, head boxes, no VAD). ``file_name`` is relative to the EMOTIC
+    image root (``mscoco/images/...``, ``framesdb/images/...``, ...).
+    """
+
+    METAINFO = dict(
+        classes=('person', ),
+        palette=[(220, 20, 60)],
+        emotion_classes=EMOTIC_CLASSES,
+        multi_label=True,
+        emotion_class_groups={})

@@ -1,0 +1,210 @@
+"""Writing the project's annotation format (DESIGN.md §4.3).
+
+Every converter and the synthetic generator build their output with
+:class:`EmotionCocoWriter`, so that all of them agree on the format:
+
+.. code-block:: python
+
+    {
+        'images': [{'id', 'file_name', 'width', 'height'}, ...],
+        'annotations': [{'id', 'image_id', 'bbox': [x, y, w, h], 'area',
+                         'iscrowd': 0, 'category_id': 1,
+                         'emotions': [0/1] * C  # multi-label, or
+                         'emotion': int,        # single-label
+                         'vad': [v, a, d]},     # optional
+                        ...],
+        'categories': [{'id': 1, 'name': 'person'}],
+        'emotion_classes': [C names],
+        'emotion_class_groups': {group: [names]},  # optional
+    }
+
+Image and annotation ids start at 1: pycocotools' ``COCOeval`` treats an
+annotation id of 0 as "unmatched", so a ground truth with id 0 could never
+be matched.
+"""
+import json
+import os
+import os.path as osp
+from collections import Counter
+from typing import Dict, Optional, Sequence, Tuple
+
+PERSON_CATEGORY_ID = 1
+PERSON_CATEGORY = {'id': PERSON_CATEGORY_ID, 'name': 'person'}
+
+BoxXYXY = Tuple[float, float, float, float]
+
+
+def clip_box_xyxy(box: Sequence[float], width: int,
+                  height: int) -> Optional[BoxXYXY]:
+    """Clip an (x1, y1, x2, y2) box to the image.
+
+    Args:
+        box (Sequence[float]): (x1, y1, x2, y2) in pixels.
+        width (int): Image width in pixels.
+        height (int): Image height in pixels.
+
+    Returns:
+        tuple | None: The clipped box, or None when nothing of positive area
+        is left inside the image (a box outside the image or of zero area).
+    """
+    x1, y1, x2, y2 = (float(v) for v in box)
+    x1, x2 = min(max(x1, 0.0), width), min(max(x2, 0.0), width)
+    y1, y2 = min(max(y1, 0.0), height), min(max(y2, 0.0), height)
+    if x2 <= x1 or y2 <= y1:
+        return None
+    return x1, y1, x2, y2
+
+
+def format_counts(title: str, counts: Dict[str, int]) -> str:
+    """Format a closing count, one ``name: count`` per line.
+
+    Args:
+        title (str): First line.
+        counts (dict[str, int]): What was counted, in display order.
+
+    Returns:
+        str: The text to print.
+    """
+    lines = [title] + [f'  {name}: {count}' for name, count in counts.items()]
+    return '\n'.join(lines)
+
+
+class EmotionCocoWriter:
+    """Collects images and subjects of one split and writes the JSON file.
+
+    Args:
+        emotion_classes (Sequence[str]): The C emotion class names in label
+            order.
+        multi_label (bool): True to store ``emotions`` (C ints 0/1), False
+            to store ``emotion`` (one int in [0, C)).
+        emotion_class_groups (dict, optional): {group name: [class names]}
+            stored as ``emotion_class_groups``.
+        extra_fields (dict, optional): More top-level fields (e.g. ``info``).
+    """
+
+    def __init__(self,
+                 emotion_classes: Sequence[str],
+                 multi_label: bool,
+                 emotion_class_groups: Optional[Dict[str, list]] = None,
+                 extra_fields: Optional[dict] = None) -> None:
+        self.emotion_classes = list(emotion_classes)
+        self.multi_label = multi_label
+        self.emotion_class_groups = dict(emotion_class_groups or {})
+        self.extra_fields = dict(extra_fields or {})
+        self.images: list = []
+        self.annotations: list = []
+
+    @property
+    def num_classes(self) -> int:
+        """int: Number of emotion classes C."""
+        return len(self.emotion_classes)
+
+    def add_image(self, file_name: str, width: int, height: int) -> int:
+        """Add an image.
+
+        Args:
+            file_name (str): Path relative to the data root ('/'-separated).
+            width (int): Width in pixels.
+            height (int): Height in pixels.
+
+        Returns:
+            int: The new image id.
+        """
+        image_id = len(self.images) + 1
+        self.images.append(
+            dict(
+                id=image_id,
+                file_name=file_name.replace(os.sep, '/'),
+                width=int(width),
+                height=int(height)))
+        return image_id
+
+    def add_subject(self,
+                    image_id: int,
+                    box_xyxy: Sequence[float],
+                    emotions: Optional[Sequence[int]] = None,
+                    emotion: Optional[int] = None,
+                    vad: Optional[Sequence[float]] = None) -> int:
+        """Add one subject (a person) of an image.
+
+        Args:
+            image_id (int): Id returned by :meth:`add_image`.
+            box_xyxy (Sequence[float]): (x1, y1, x2, y2) in pixels, already
+                inside the image.
+            emotions (Sequence[int], optional): C ints 0/1; required when
+                ``multi_label``.
+            emotion (int, optional): Class index in [0, C); required when
+                not ``multi_label``.
+            vad (Sequence[float], optional): (valence, arousal, dominance).
+
+        Returns:
+            int: The new annotation id.
+        """
+        x1, y1, x2, y2 = (float(v) for v in box_xyxy)
+        width, height = x2 - x1, y2 - y1
+        if width <= 0 or height <= 0:
+            raise ValueError(f'Subject box {list(box_xyxy)} of image '
+                             f'{image_id} has no area.')
+        annotation = dict(
+            id=len(self.annotations) + 1,
+            image_id=int(image_id),
+            bbox=[x1, y1, width, height],
+            area=width * height,
+            iscrowd=0,
+            category_id=PERSON_CATEGORY_ID)
+        annotation.update(self._label_fields(emotions, emotion))
+        if vad is not None:
+            annotation['vad'] = [float(v) for v in vad]
+        self.annotations.append(annotation)
+        return annotation['id']
+
+    def _label_fields(self, emotions: Optional[Sequence[int]],
+                      emotion: Optional[int]) -> dict:
+        """Check a label against the label kind and return its field."""
+        if self.multi_label:
+            if emotions is None or len(emotions) != self.num_classes:
+                raise ValueError(
+                    f'A multi-label subject needs {self.num_classes} '
+                    f'emotions, got {emotions}.')
+            return dict(emotions=[int(bool(v)) for v in emotions])
+        if emotion is None or not 0 <= int(emotion) < self.num_classes:
+            raise ValueError(f'A single-label subject needs an emotion in '
+                             f'[0, {self.num_classes}), got {emotion}.')
+        return dict(emotion=int(emotion))
+
+    def to_dict(self) -> dict:
+        """Return the whole annotation file as a dict."""
+        content = dict(self.extra_fields)
+        content.update(
+            images=self.images,
+            annotations=self.annotations,
+            categories=[dict(PERSON_CATEGORY)],
+            emotion_classes=self.emotion_classes)
+        if self.emotion_class_groups:
+            content['emotion_class_groups'] = self.emotion_class_groups
+        return content
+
+    def label_counts(self) -> Counter:
+        """Count subjects per emotion class name (every class listed)."""
+        counts = Counter({name: 0 for name in self.emotion_classes})
+        for annotation in self.annotations:
+            if self.multi_label:
+                for name, flag in zip(self.emotion_classes,
+                                      annotation['emotions']):
+                    counts[name] += flag
+            else:
+                counts[self.emotion_classes[annotation['emotion']]] += 1
+        return counts
+
+    def dump(self, path: str) -> None:
+        """Write the JSON file, creating its folder.
+
+        Args:
+            path (str): Output file path.
+        """
+        folder = osp.dirname(osp.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        tmp_path = path + '.tmp'
+        with open(tmp_path, 'w', encoding='utf-8') as file:
+            json.dump(self.to_dict(), file)
+        os.replace(tmp_path, path)
