@@ -60,7 +60,9 @@ class TwoStageEmotionRecognizer(BaseDetector):
             ``use_context`` is True.
         crop_size (tuple[int, int]): (height, width) every subject crop is
             resampled to. Defaults to (128, 128), the body input of Kosti et
-            al.
+            al. A body CNN with batch norm in training needs a last feature
+            map of more than one pixel: at least twice its stride (64 for
+            ResNet).
         use_context (bool): Whether to build and use the context branch.
             Defaults to True.
         box_source (str): Where ``predict`` takes subject boxes from:
