@@ -1,0 +1,116 @@
+"""The inference API on generated images with a tiny random DSCT model."""
+import numpy as np
+import pytest
+import torch
+
+from mmdet.structures import DetDataSample
+from mmdsct.apis import (UnreadableImageError, inference_emotion,
+                         init_emotion_model)
+
+SUBJECT_KEYS = {'bbox', 'score', 'emotions'}
+OPTIONAL_KEYS = {'vad'}
+PIXEL_TOLERANCE = 1.0
+
+
+def check_subjects(subjects, emotion_classes, width, height):
+    """Assert the documented structure of one image's subjects."""
+    assert isinstance(subjects, list)
+    assert subjects, 'a score threshold of 0 keeps every subject query'
+    scores = [subject['score'] for subject in subjects]
+    assert scores == sorted(scores, reverse=True)
+    for subject in subjects:
+        assert SUBJECT_KEYS <= set(subject) <= SUBJECT_KEYS | OPTIONAL_KEYS
+        assert isinstance(subject['score'], float)
+        assert 0.0 <= subject['score'] <= 1.0
+        bbox = subject['bbox']
+        assert len(bbox) == 4 and all(isinstance(v, float) for v in bbox)
+        x1, y1, x2, y2 = bbox
+        assert -PIXEL_TOLERANCE <= x1 <= x2 <= width + PIXEL_TOLERANCE
+        assert -PIXEL_TOLERANCE <= y1 <= y2 <= height + PIXEL_TOLERANCE
+        assert list(subject['emotions']) == list(emotion_classes)
+        assert all(0.0 <= p <= 1.0 for p in subject['emotions'].values())
+
+
+def test_model_knows_its_emotion_classes(tiny_model):
+    names = tiny_model.dataset_meta['emotion_classes']
+    assert len(names) > 0
+    assert tiny_model.dataset_meta['classes'] == ('person', )
+    assert not tiny_model.training
+
+
+def test_inference_on_an_image_file(tiny_model, scene_file, scene_image):
+    subjects = inference_emotion(tiny_model, str(scene_file))
+    height, width = scene_image.shape[:2]
+    check_subjects(subjects, tiny_model.dataset_meta['emotion_classes'],
+                   width, height)
+
+
+def test_inference_on_a_list_of_arrays_and_paths(tiny_model, scene_file,
+                                                  scene_image):
+    grey = scene_image[..., 0]
+    results = inference_emotion(tiny_model, [scene_image, grey, scene_file])
+    assert len(results) == 3
+    for subjects in results:
+        check_subjects(subjects, tiny_model.dataset_meta['emotion_classes'],
+                       scene_image.shape[1], scene_image.shape[0])
+    # The same pixels give the same answer, from a file or from memory.
+    assert results[0] == results[2]
+
+
+def test_raw_data_samples_on_request(tiny_model, scene_file):
+    subjects, sample = inference_emotion(
+        tiny_model, scene_file, score_thr=0.0, return_datasamples=True)
+    assert isinstance(sample, DetDataSample)
+    assert sample.img_path == str(scene_file)
+    pred = sample.pred_instances
+    assert len(pred) == len(subjects)
+    num_classes = len(tiny_model.dataset_meta['emotion_classes'])
+    assert pred.emotions.shape == (len(pred), num_classes)
+    for field in ('spatial_context_points', 'semantic_context_points'):
+        points = getattr(pred, field)
+        assert points.ndim == 3 and points.shape[0] == len(pred)
+        assert points.shape[2] == 2
+
+
+def test_score_threshold_filters(tiny_model, scene_image):
+    everything = inference_emotion(tiny_model, scene_image)
+    middle = everything[len(everything) // 2]['score']
+    kept = inference_emotion(tiny_model, scene_image, score_thr=middle)
+    assert all(subject['score'] >= middle for subject in kept)
+    assert len(kept) < len(everything) or middle == everything[-1]['score']
+    assert inference_emotion(tiny_model, scene_image, score_thr=1.01) == []
+
+
+def test_bad_images_are_named(tiny_model, tmp_path):
+    with pytest.raises(FileNotFoundError, match='missing.png'):
+        inference_emotion(tiny_model, tmp_path / 'missing.png')
+    broken = tmp_path / 'broken.png'
+    broken.write_bytes(b'\x89PNG but not really')
+    with pytest.raises(UnreadableImageError, match='broken.png'):
+        inference_emotion(tiny_model, [str(broken)])
+
+
+def test_checkpoint_round_trip(tiny_model, tiny_config, tmp_path,
+                               scene_image):
+    """Weights and emotion names come back from a saved checkpoint."""
+    checkpoint = tmp_path / 'tiny.pth'
+    meta = dict(dataset_meta=dict(tiny_model.dataset_meta))
+    meta['dataset_meta'].pop('palette', None)
+    torch.save(dict(state_dict=tiny_model.state_dict(), meta=meta),
+               checkpoint)
+    reloaded = init_emotion_model(str(tiny_config), str(checkpoint))
+    assert reloaded.dataset_meta['emotion_classes'] == \
+        tiny_model.dataset_meta['emotion_classes']
+    expected = inference_emotion(tiny_model, scene_image)
+    actual = inference_emotion(reloaded, scene_image)
+    assert len(actual) == len(expected)
+    for got, want in zip(actual, expected):
+        np.testing.assert_allclose(got['bbox'], want['bbox'], atol=1e-4)
+        assert got['score'] == pytest.approx(want['score'], abs=1e-5)
+
+
+def test_remote_or_missing_checkpoint_is_refused(tiny_config, tmp_path):
+    with pytest.raises(ValueError, match='URL'):
+        init_emotion_model(str(tiny_config), 'https://example.com/x.pth')
+    with pytest.raises(FileNotFoundError, match='absent.pth'):
+        init_emotion_model(str(tiny_config), str(tmp_path / 'absent.pth'))
