@@ -10,7 +10,7 @@ keep the safe unpickler for everything else.
 
 :func:`register_weights_only_loader` replaces mmengine's loader of local
 files, so ``load_from``, ``resume``, ``tools/test.py`` and
-:func:`mmdet.apis.init_detector` all go through :func:`load_checkpoint_file`.
+:func:`mmdet.apis.init_detector` all go through :func:`load_from_local_weights_only`.
 A checkpoint that holds anything else is refused with
 :class:`UnsafeCheckpointError`, which names the file and the offending type.
 """
@@ -25,6 +25,10 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
 SafeGlobal = Union[Any, Tuple[Any, str]]
+# Statistics every HistoryBuffer registers when it is created; custom ones
+# are added to ``HistoryBuffer._statistics_methods`` by
+# ``HistoryBuffer.register_statistics``.
+BUILTIN_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
@@ -55,7 +59,8 @@ def history_buffer_statistics_method(owner: Any, name: str) -> Any:
     Returns:
         The statistics method ``HistoryBuffer.<name>``.
     """
-    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    allowed = BUILTIN_STATISTICS | set(HistoryBuffer._statistics_methods)
+    if owner is HistoryBuffer and name in allowed:
         return getattr(owner, name)
     raise UnsafeCheckpointError(
         f'getattr({owner!r}, {name!r}) is not part of an mmengine checkpoint')
@@ -105,7 +110,7 @@ def supports_weights_only_allow_list() -> bool:
     return hasattr(torch.serialization, 'safe_globals')
 
 
-def load_checkpoint_file(filename: str,
+def load_from_local_weights_only(filename: str,
                          map_location: Optional[Any] = None) -> Any:
     """Load a local checkpoint with weights-only unpickling.
 
@@ -138,11 +143,11 @@ def load_checkpoint_file(filename: str,
 
 
 def register_weights_only_loader() -> None:
-    """Make mmengine load local checkpoints with :func:`load_checkpoint_file`.
+    """Make mmengine load local checkpoints with :func:`load_from_local_weights_only`.
 
     On torch < 2.4, which cannot allow-list types, mmengine's own loader is
     kept (those versions load with ``weights_only=False`` by default).
     """
     if supports_weights_only_allow_list():
         CheckpointLoader.register_scheme(
-            prefixes='', loader=load_checkpoint_file, force=True)
+            prefixes='', loader=load_from_local_weights_only, force=True)

@@ -8,7 +8,7 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmdsct  # noqa: F401  (installs the loader)
-from mmdsct.utils import UnsafeCheckpointError, load_checkpoint_file
+from mmdsct.utils import UnsafeCheckpointError, load_from_local_weights_only
 
 
 def _mmengine_like_checkpoint() -> dict:
@@ -64,12 +64,12 @@ def test_code_running_pickle_is_refused(tmp_path):
     path = tmp_path / 'evil.pth'
     torch.save(dict(payload=RunsCode()), path)
     with pytest.raises(UnsafeCheckpointError, match='print'):
-        load_checkpoint_file(str(path))
+        load_from_local_weights_only(str(path))
 
 
 def test_missing_file_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='nothere.pth'):
-        load_checkpoint_file(str(tmp_path / 'nothere.pth'))
+        load_from_local_weights_only(str(tmp_path / 'nothere.pth'))
 
 
 def test_only_history_buffer_lookups_pass_getattr(tmp_path):
@@ -84,4 +84,21 @@ def test_only_history_buffer_lookups_pass_getattr(tmp_path):
     path = tmp_path / 'getattr.pth'
     torch.save(dict(payload=ReachesInit()), path)
     with pytest.raises(UnsafeCheckpointError, match='__init__'):
-        load_checkpoint_file(str(path))
+        load_from_local_weights_only(str(path))
+
+
+def test_history_buffer_loads_in_fresh_process(tmp_path):
+    """Before any HistoryBuffer exists, its statistics table is empty; the
+    pickled ``getattr(HistoryBuffer, 'min')`` must still be allowed."""
+    import subprocess
+    import sys
+    path = tmp_path / 'buffer.pth'
+    torch.save(_mmengine_like_checkpoint(), path)
+    code = ('import mmdsct; from mmengine.runner.checkpoint import '
+            f'_load_checkpoint; c = _load_checkpoint({str(path)!r}); '
+            "print(c['message_hub']['log_scalars']['train/loss'].mean())")
+    proc = subprocess.run([sys.executable, '-c', code],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'local_weights_only backend' in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == '0.375'
