@@ -122,6 +122,10 @@ class EmotionVisualizer(DetLocalVisualizer):
             Defaults to 'X'.
         draw_context_legend (bool): With context points, add a legend of
             the two markers. Defaults to True.
+        gt_panel (bool): Draw the ground-truth panel when ``add_datasample``
+            is asked to (``draw_gt``). False keeps drawings prediction-only
+            even under mmdet's ``DetVisualizationHook``, which always asks.
+            Defaults to True.
     """
 
     def __init__(self,
@@ -141,7 +145,8 @@ class EmotionVisualizer(DetLocalVisualizer):
                  context_point_size: float = 20.0,
                  spatial_marker: str = 'o',
                  semantic_marker: str = 'X',
-                 draw_context_legend: bool = True) -> None:
+                 draw_context_legend: bool = True,
+                 gt_panel: bool = True) -> None:
         super().__init__(
             name=name,
             image=image,
@@ -160,6 +165,7 @@ class EmotionVisualizer(DetLocalVisualizer):
         self.spatial_marker = spatial_marker
         self.semantic_marker = semantic_marker
         self.draw_context_legend = draw_context_legend
+        self.gt_panel = gt_panel
 
     @master_only
     def add_datasample(self,
@@ -183,7 +189,8 @@ class EmotionVisualizer(DetLocalVisualizer):
             image (np.ndarray): The original image, RGB, shape [H, W, 3].
             data_sample (DetDataSample, optional): Annotations and/or
                 predictions in original-image pixels.
-            draw_gt (bool): Draw ``gt_instances``. Defaults to True.
+            draw_gt (bool): Draw ``gt_instances`` (if ``gt_panel``).
+                Defaults to True.
             draw_pred (bool): Draw ``pred_instances``. Defaults to True.
             show (bool): Display the drawing in a window. Defaults to False.
             wait_time (float): Seconds to show it (0: until a key).
@@ -198,7 +205,7 @@ class EmotionVisualizer(DetLocalVisualizer):
         panels = []
         if data_sample is not None:
             data_sample = data_sample.cpu()
-            if draw_gt:
+            if draw_gt and self.gt_panel:
                 panels.append(
                     self._draw_ground_truth(
                         canvas, data_sample.get('gt_instances'), scale_xy))

@@ -223,3 +223,13 @@ def test_works_through_mmdet_visualization_hook(tmp_path):
     hook.after_test_iter(runner, 0, {}, [sample])
     drawing = mmcv.imread(str(tmp_path / 'run' / 'vis' / 'frame_0001.png'))
     assert drawing.shape == (MIN_CANVAS, 2 * int(WIDTH * SCALE), 3)
+
+
+def test_gt_panel_off_keeps_drawings_prediction_only(tmp_path):
+    visualizer = make_visualizer(gt_panel=False)
+    out_file = tmp_path / 'pred_only.png'
+    visualizer.add_datasample(
+        'img', grey_image(), with_ground_truth(prediction_sample()),
+        draw_gt=True, out_file=str(out_file), pred_score_thr=0.5)
+    drawing = mmcv.imread(str(out_file))
+    assert drawing.shape == (MIN_CANVAS, int(WIDTH * SCALE), 3)
