@@ -9,15 +9,15 @@
 #   python tools/train.py configs/two_stage/two-stage_r18_synth.py
 # Data, image size, batch, optimiser and schedule are inherited from the
 # tiny DSCT config, so that both train under the same budget; only the
-# model differs. Both branches use the tiny DSCT's backbone (ResNet-18 at
-# half width, random init: nothing is downloaded).
+# model differs. Both branches are the tiny DSCT's backbone (ResNet-18 at
+# its width, random init: nothing is downloaded).
 _base_ = '../dsct/dsct_tiny_synth.py'
 
 num_emotions = 8
 branch_backbone = dict(
     type='ResNet',
     depth=18,
-    base_channels=32,
+    base_channels={{_base_.model.backbone.base_channels}},
     num_stages=4,
     out_indices=(3, ),
     frozen_stages=-1,

@@ -1,4 +1,4 @@
-"""The two-stage baseline recogniser, built from its configs, on tiny inputs."""
+"""The two-stage baseline recogniser, built from its configs, tiny inputs."""
 from pathlib import Path
 
 import pytest
@@ -102,7 +102,8 @@ def test_synth_configs_share_the_tiny_dsct_budget(tiny_config, name):
         assert cfg[key] == dsct[key], key
     assert cfg.model.emotion_head.num_emotions == \
         dsct.model.bbox_head.num_emotions
-    assert cfg.model.body_backbone.init_cfg is None
+    for key in ('depth', 'base_channels', 'init_cfg'):
+        assert cfg.model.body_backbone[key] == dsct.model.backbone[key], key
 
 
 @pytest.mark.parametrize('name', sorted(REAL_CONFIGS))

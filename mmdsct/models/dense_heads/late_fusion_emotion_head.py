@@ -2,11 +2,10 @@
 from typing import Dict, Sequence
 
 import torch
-from mmengine.model import BaseModule
-from torch import Tensor, nn
-
 from mmdet.registry import MODELS
 from mmdet.utils import ConfigType, OptMultiConfig, reduce_mean
+from mmengine.model import BaseModule
+from torch import Tensor, nn
 
 
 @MODELS.register_module()

@@ -3,16 +3,15 @@ import os.path as osp
 from typing import List
 
 import torch
+from mmdet.registry import MODELS
+from mmdet.structures import SampleList
+from mmdet.structures.bbox import get_box_tensor
 from mmengine.config import Config
 from mmengine.model import BaseDataPreprocessor
 from mmengine.runner import load_checkpoint
 from mmengine.structures import InstanceData
 from mmengine.utils import import_modules_from_strings
 from torch import Tensor, nn
-
-from mmdet.registry import MODELS
-from mmdet.structures import SampleList
-from mmdet.structures.bbox import get_box_tensor
 
 
 class FrozenSubjectDetector:

@@ -4,14 +4,14 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmcv.ops import RoIAlign
-from mmengine.structures import InstanceData
-from torch import Tensor, nn
-
 from mmdet.models.detectors import BaseDetector
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample, OptSampleList, SampleList
 from mmdet.structures.bbox import bbox2roi, get_box_tensor
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmengine.structures import InstanceData
+from torch import Tensor, nn
+
 from ..dense_heads.late_fusion_emotion_head import LateFusionEmotionHead
 from .frozen_subject_detector import FrozenSubjectDetector
 
