@@ -88,9 +88,10 @@ def test_dist_train_two_cpu_processes(synth_workspace, repo_root,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert (work_dir / 'iter_2.pth').is_file()
-    rank0_logs = list(work_dir.glob('*/*rank0*.log')) or list(
-        work_dir.glob('*/*.log'))
-    assert 'world_size: 2' in rank0_logs[0].read_text()
+    rank0_log = next(work_dir.glob('*/*rank0*.log')).read_text()
+    assert 'Distributed training: True' in rank0_log
+    assert 'GPU number: 2' in rank0_log  # mmengine's name for world size
+    assert "dist_cfg: {'backend': 'gloo'}" in rank0_log
     rank1_logs = list(work_dir.glob('*/*rank1*.log'))
     assert rank1_logs, 'rank 1 wrote no log: it did not take part'
     assert 'Iter(train) [2/2]' in rank1_logs[0].read_text()
