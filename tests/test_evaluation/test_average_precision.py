@@ -77,6 +77,9 @@ def test_class_without_positive_is_nan_warned_and_left_out():
     assert per_class[0] == pytest.approx(1.0)
     assert np.isnan(per_class[1])
     assert mean_average_precision(per_class) == pytest.approx(1.0)
+    # the mean equals scikit-learn's over the classes that have positives
+    assert mean_average_precision(per_class) == pytest.approx(
+        average_precision_score(targets[:, :1], scores[:, :1]))
 
 
 def test_mean_of_nothing_is_nan():

@@ -33,6 +33,9 @@ CONFUSION_CELL_INCHES = 0.5
 DPI = 120
 LEGEND_BELOW_AXES = -0.2
 DARK_CELL_SHARE = 0.5
+PREVALENCE_MARKER_SIZE = 200
+PERCENT_AXIS_MAX = 100
+NOTE_X = 1
 REQUIRED_KEYS = ('emotion_classes', 'per_class', 'metrics')
 REQUIRED_PER_CLASS = ('AP', 'AP_det', 'AP_prevalence')
 CONFUSION_KEYS = (('confusion_matrix', 'GT-matched'),
@@ -116,15 +119,15 @@ def plot_class_ap(report: dict, out: str, title: Optional[str] = None) -> None:
             BAR_HEIGHT,
             label=_mean_label('detection-aware', metrics.get('mAP_det')))
     ax.scatter(_as_values(per_class['AP_prevalence']), rows, marker='|',
-               s=200, color='black', zorder=3,
+               s=PREVALENCE_MARKER_SIZE, color='black', zorder=3,
                label=_mean_label('prevalence baseline',
                                  metrics.get('mAP_prevalence')))
     for row in np.flatnonzero(np.isnan(_as_values(per_class['AP']))):
-        ax.text(1, row, 'no positive subject: AP undefined', va='center',
+        ax.text(NOTE_X, row, 'no positive subject: AP undefined', va='center',
                 fontsize='x-small')
     ax.set_yticks(rows, names)
     ax.invert_yaxis()
-    ax.set_xlim(0, 100)
+    ax.set_xlim(0, PERCENT_AXIS_MAX)
     ax.set_xlabel('AP (%)')
     ax.set_title(title or 'Emotion AP per class')
     ax.legend(loc='upper center', bbox_to_anchor=(0.5, LEGEND_BELOW_AXES),
