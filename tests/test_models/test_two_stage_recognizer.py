@@ -10,6 +10,7 @@ from mmengine.structures import InstanceData
 
 from mmdsct.models.detectors.frozen_subject_detector import \
     FrozenSubjectDetector
+from mmdsct.models.layers.subject_crop import CROP_MODES, SubjectCrop
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs' / 'two_stage'
 SYNTH_CONFIG = 'two-stage_r18_synth.py'
@@ -257,7 +258,31 @@ def test_predict_on_an_image_without_gt_gives_no_predictions():
     assert pred.emotions.shape == (0, 8)
 
 
-def test_crop_only_ignores_pixels_outside_the_subject_box():
+@pytest.mark.parametrize('mode', CROP_MODES)
+def test_subject_crop_of_box_sized_output_is_the_box_pixels(mode):
+    images = torch.rand(2, 3, IMG_SIZE, IMG_SIZE)
+    rois = torch.tensor([[1., 8., 4., 40., 36.], [0., 0., 0., 32., 32.]])
+    crops = SubjectCrop((32, 32), mode=mode)(images, rois)
+    assert crops.shape == (2, 3, 32, 32)
+    torch.testing.assert_close(crops[0], images[1, :, 4:36, 8:40])
+    torch.testing.assert_close(crops[1], images[0, :, 0:32, 0:32])
+    empty = SubjectCrop((32, 32), mode=mode)(images, rois[:0])
+    assert empty.shape == (0, 3, 32, 32)
+
+
+@pytest.mark.parametrize('mode', CROP_MODES)
+def test_crop_modes_resample_a_large_box_alike(mode):
+    generator = torch.Generator().manual_seed(0)
+    smooth = torch.rand(1, 3, IMG_SIZE, IMG_SIZE, generator=generator)
+    images = smooth.cumsum(-1) / IMG_SIZE  # ramps along x
+    rois = torch.tensor([[0., 2., 6., 62., 58.]])
+    crop = SubjectCrop((16, 16), mode=mode)(images, rois)
+    reference = SubjectCrop((16, 16), mode='roi_align')(images, rois)
+    assert (crop - reference).abs().mean() < 0.01  # a 2 px shift: 0.016
+
+
+@pytest.mark.parametrize('crop_mode', CROP_MODES)
+def test_crop_only_ignores_pixels_outside_the_subject_box(crop_mode):
     box = [16, 12, 44, 52]
     outside = torch.ones(IMG_SIZE, IMG_SIZE, dtype=torch.bool)
     x1, y1, x2, y2 = box
@@ -272,10 +297,10 @@ def test_crop_only_ignores_pixels_outside_the_subject_box():
         with torch.no_grad():
             return model(**data, mode='predict')[0].pred_instances.emotions
 
-    crop_only = build(CROP_ONLY_CONFIG).eval()
+    crop_only = build(CROP_ONLY_CONFIG, crop_mode=crop_mode).eval()
     torch.testing.assert_close(
         emotions(crop_only, images), emotions(crop_only, changed))
-    full = build(SYNTH_CONFIG).eval()
+    full = build(SYNTH_CONFIG, crop_mode=crop_mode).eval()
     assert not torch.allclose(emotions(full, images), emotions(full, changed))
 
 
@@ -284,6 +309,8 @@ def test_bad_settings_are_refused():
         build(box_source='yolo')
     with pytest.raises(ValueError, match='detector=dict'):
         build(box_source='detector')
+    with pytest.raises(ValueError, match='crop mode'):
+        build(crop_mode='nearest')
     with pytest.raises(ValueError, match='context_backbone'):
         build(context_backbone=None)
     with pytest.raises(FileNotFoundError, match='missing.py'):

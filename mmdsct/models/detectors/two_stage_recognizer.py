@@ -3,7 +3,6 @@ import copy
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-from mmcv.ops import RoIAlign
 from mmdet.models.detectors import BaseDetector
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample, OptSampleList, SampleList
@@ -13,6 +12,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from ..dense_heads.late_fusion_emotion_head import LateFusionEmotionHead
+from ..layers.subject_crop import SubjectCrop
 from .frozen_subject_detector import FrozenSubjectDetector
 
 BOX_SOURCES = ('gt', 'detector')
@@ -63,6 +63,10 @@ class TwoStageEmotionRecognizer(BaseDetector):
             al. A body CNN with batch norm in training needs a last feature
             map of more than one pixel: at least twice its stride (64 for
             ResNet).
+        crop_mode (str): How crops are cut: ``'roi_align'`` (mmcv's
+            compiled op, batched) or ``'interpolate'`` (plain PyTorch, per
+            subject; for an mmcv without ops on the device). See
+            :class:`SubjectCrop`. Defaults to ``'roi_align'``.
         use_context (bool): Whether to build and use the context branch.
             Defaults to True.
         box_source (str): Where ``predict`` takes subject boxes from:
@@ -81,6 +85,7 @@ class TwoStageEmotionRecognizer(BaseDetector):
                  emotion_head: ConfigType,
                  context_backbone: OptConfigType = None,
                  crop_size: Tuple[int, int] = (128, 128),
+                 crop_mode: str = 'roi_align',
                  use_context: bool = True,
                  box_source: str = 'gt',
                  detector: OptConfigType = None,
@@ -108,8 +113,7 @@ class TwoStageEmotionRecognizer(BaseDetector):
         head_cfg = copy.deepcopy(emotion_head)
         head_cfg.update(in_channels=branch_channels)
         self.emotion_head: LateFusionEmotionHead = MODELS.build(head_cfg)
-        self.crop = RoIAlign(
-            output_size=tuple(crop_size), spatial_scale=1.0, aligned=True)
+        self.crop = SubjectCrop(crop_size, mode=crop_mode)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.subject_detector: Optional[FrozenSubjectDetector] = (
             FrozenSubjectDetector(**detector)
