@@ -313,6 +313,10 @@ def test_bad_settings_are_refused():
         build(crop_mode='nearest')
     with pytest.raises(ValueError, match='context_backbone'):
         build(context_backbone=None)
+    cfg = load_model_cfg(SYNTH_CONFIG)
+    cfg.body_backbone.out_indices = (2, )
+    with pytest.raises(ValueError, match='last stage'):
+        MODELS.build(cfg)
     with pytest.raises(FileNotFoundError, match='missing.py'):
         build(
             box_source='detector',

@@ -127,6 +127,14 @@ class TwoStageEmotionRecognizer(BaseDetector):
                 f'{type(backbone).__name__} has no feat_dim: the two-stage '
                 'recogniser needs backbones that report the channels of '
                 'their last output (e.g. mmdet ResNet)')
+        out_indices = getattr(backbone, 'out_indices', None)
+        num_stages = getattr(backbone, 'num_stages', None)
+        if out_indices is not None and num_stages is not None and \
+                max(out_indices) != num_stages - 1:
+            raise ValueError(
+                f'{type(backbone).__name__}: out_indices {out_indices} must '
+                f'include its last stage ({num_stages - 1}), whose channels '
+                'feat_dim reports and the recogniser pools')
         return backbone.feat_dim
 
     def _pooled(self, backbone: nn.Module, images: Tensor) -> Tensor:
