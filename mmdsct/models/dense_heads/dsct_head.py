@@ -216,8 +216,8 @@ class DSCTHead(DeformableDETRHead):
             for i, img_meta in enumerate(batch_img_metas)
         ]
 
-    def subject_scores_and_emotions(self,
-                                    cls_score: Tensor) -> Tuple[Tensor, Tensor]:
+    def subject_scores_and_emotions(
+            self, cls_score: Tensor) -> Tuple[Tensor, Tensor]:
         """Split logits into subject scores and emotion probabilities.
 
         Args:
@@ -233,14 +233,15 @@ class DSCTHead(DeformableDETRHead):
             return prob[:, self.num_emotions], emotions
         return emotions.max(dim=1).values, emotions
 
-    def _predict_by_feat_single(self,
-                                cls_score: Tensor,
-                                bbox_pred: Tensor,
-                                img_meta: dict,
-                                rescale: bool = True,
-                                spatial_context_points: Optional[Tensor] = None,
-                                semantic_context_points: Optional[
-                                    Tensor] = None) -> InstanceData:
+    def _predict_by_feat_single(
+            self,
+            cls_score: Tensor,
+            bbox_pred: Tensor,
+            img_meta: dict,
+            rescale: bool = True,
+            spatial_context_points: Optional[Tensor] = None,
+            semantic_context_points: Optional[Tensor] = None
+    ) -> InstanceData:
         """Predictions of one image, sorted by subject score.
 
         Args:

@@ -63,7 +63,8 @@ def _weighted_context_sum(similarity: Tensor, context: Tensor,
 
 def subject_context_fusion(subject: Tensor, context: Tensor,
                            subject_points: Tensor, context_points: Tensor,
-                           num_spatial: int, num_semantic: int) -> FusionOutput:
+                           num_spatial: int,
+                           num_semantic: int) -> FusionOutput:
     """Fuse context and subject tokens into the subject tokens.
 
     Args:

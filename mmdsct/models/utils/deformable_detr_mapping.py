@@ -122,7 +122,8 @@ def map_deformable_detr_state_dict(
     return mapped, report
 
 
-def _take_queries(queries: Tensor, num_context_queries: Optional[int]) -> Tensor:
+def _take_queries(queries: Tensor,
+                  num_context_queries: Optional[int]) -> Tensor:
     """The first ``num_context_queries`` rows of the object queries.
 
     Args:
