@@ -212,6 +212,32 @@ def print_rows(rows: List[dict], echo: Callable[[str], None] = print) -> None:
             str(row.get(col, '')).ljust(widths[col]) for col in columns))
 
 
+def parameter_columns(models: Dict[str, nn.Module]) -> Dict[str, dict]:
+    """Measurement: parameter counts per model."""
+    return {name: count_parameters(model) for name, model in models.items()}
+
+
+def forward_time_columns(models: Dict[str, nn.Module],
+                         args: argparse.Namespace) -> Dict[str, dict]:
+    """Measurement: batch-1 inference time per model, and the ratio to the
+    plain Deformable DETR."""
+    batch = make_batch(tuple(args.shape), args.device)
+    times = time_alternating(models, batch, args.device, args.warmup,
+                             args.repeat)
+    baseline = statistics.median(times[BASELINE_NAME])
+    return {
+        name: dict(
+            device=args.device,
+            input_hw=f'{args.shape[0]}x{args.shape[1]}',
+            threads=torch.get_num_threads(),
+            repeats=args.repeat,
+            **timing_columns(model_times),
+            time_vs_deformable_detr=round(
+                statistics.median(model_times) / baseline, 4))
+        for name, model_times in times.items()
+    }
+
+
 def main() -> None:
     args = parse_args()
     register_all_modules()
@@ -223,29 +249,18 @@ def main() -> None:
         BASELINE_NAME: build_model(
             deformable_detr_cfg_like(dsct_cfg), args.device)
     }
-    rows = [
-        dict(model=name, config=args.config, **count_parameters(model))
-        for name, model in models.items()
-    ]
+    measurements = [parameter_columns(models)]
     if not args.params_only:
-        batch = make_batch(tuple(args.shape), args.device)
-        times = time_alternating(models, batch, args.device, args.warmup,
-                                 args.repeat)
-        for row in rows:
-            row.update(
-                device=args.device,
-                input_hw=f'{args.shape[0]}x{args.shape[1]}',
-                threads=torch.get_num_threads(),
-                repeats=args.repeat,
-                **timing_columns(times[row['model']]))
-        ratio = statistics.median(times[DSCT_NAME]) / statistics.median(
-            times[BASELINE_NAME])
-        for row in rows:
-            row['time_vs_deformable_detr'] = round(
-                statistics.median(times[row['model']]) /
-                statistics.median(times[BASELINE_NAME]), 4)
+        measurements.append(forward_time_columns(models, args))
+    rows = []
+    for name in models:
+        row = dict(model=name, config=args.config)
+        for columns in measurements:
+            row.update(columns[name])
+        rows.append(row)
     print_rows(rows)
     if not args.params_only:
+        ratio = rows[0]['time_vs_deformable_detr']
         print(f'DSCT / DeformableDETR forward time (median): {ratio:.3f}x')
     if args.out:
         write_csv(rows, args.out)
