@@ -1,51 +1,119 @@
-"""Parameters and forward time of DSCT beside mmdet's plain DeformableDETR.
+"""Head-to-head benchmark: DSCT, mmdet's DeformableDETR and the two-stage
+recogniser: parameters, FLOPs and batch-1 inference latency, measured in
+one run on one machine at one input size, as the number of subjects in the
+image grows.
 
-Both models are built from the same config: the plain detector keeps the
-backbone, neck, encoder, decoder layers and positional encoding, uses the
-context-query count as its number of object queries and mmdet's
-``DeformableDETRHead`` (80 COCO classes), i.e. the COCO model DSCT starts
-from. No weights are loaded or downloaded (random initialisation).
+Models (random initialisation: no weights are loaded or downloaded):
 
-Forward time: batch 1, inference (``mode='predict'``, post-processing
-included), warm-up first, then the two models alternate for ``--repeat``
-rounds so that both see the same machine load; the median is reported.
+- ``DSCT``: the DSCT config given;
+- ``DeformableDETR``: mmdet's plain Deformable DETR built from the same
+  config (backbone, neck, encoder, decoder layers; the context-query count
+  as its object queries; an 80-class COCO head), i.e. the detector DSCT
+  starts from;
+- ``TwoStage`` (with ``--two-stage-config``): the two-stage recogniser
+  cropping the image's ground-truth subject boxes (``box_source='gt'``),
+  so its cost grows with the number of subjects;
+- ``TwoStage+DeformableDETR`` (with ``--with-detector``): the same
+  recogniser on the N most confident boxes of the plain Deformable DETR,
+  run back to back (stage one + stage two).
+
+Inputs: one random image of ``--shape`` holding N subjects for every N of
+``--subjects``; the boxes are the first N cells of a square grid sized for
+the largest N, so every box has the same size at every N. Every model gets
+the same image and boxes. DSCT's cost does not depend on N: it always
+decodes its fixed number of subject queries.
+
+Latency: ``mode='predict'`` (post-processing included), ``--warmup``
+untimed rounds, then ``--repeat`` rounds in which every model at every
+subject count takes its turn (the first one changes every round), so that
+all see the same machine load; median, quartiles (IQR) and minimum. On a
+GPU, ``torch.cuda.synchronize()`` brackets every pass.
+
+FLOPs: PyTorch's ``FlopCounterMode`` on one predict pass (a multiply-add is
+2 FLOPs): convolutions, matrix products and attention kernels only.
+Element-wise ops, normalisation, softmax, pooling, resampling,
+multi-scale deformable attention's sampling (``grid_sample``, or mmcv's
+compiled op) and mmcv's RoIAlign are not counted; the uncounted
+non-element-wise ops that ran are listed in ``flops_uncounted_ops``. See
+:mod:`mmdsct.utils.benchmark.flop_count`.
+
+Output: a table on the console, a CSV (one row per model and subject count,
+with the device, its name, the deformable-attention implementation, the
+crop mode, torch version, input size and thread count) and a PNG plot of
+latency against subjects, the device named in its title.
 
 Examples::
 
+    python tools/analysis_tools/benchmark.py configs/dsct/dsct_tiny_synth.py \
+        --two-stage-config configs/two_stage/two-stage_r18_synth.py \
+        --shape 128 128 --subjects 1 2 4 8 16 --repeat 5 --threads 2 \
+        --out-dir work_dirs/benchmark_tiny_cpu
+    python tools/analysis_tools/benchmark.py configs/dsct/dsct_r50_emotic.py \
+        --two-stage-config configs/two_stage/two-stage_r50_emotic.py \
+        --device cuda --msda-impl pytorch --with-detector \
+        --out-dir work_dirs/benchmark_r50_gpu
     python tools/analysis_tools/benchmark.py configs/dsct/dsct_r50_emotic.py \
         --params-only
-    python tools/analysis_tools/benchmark.py configs/dsct/dsct_r50_emotic.py \
-        --shape 320 480 --repeat 10 --out work_dirs/benchmark.csv
 """
 import argparse
-import copy
-import csv
-import statistics
-import time
-from typing import Callable, Dict, List, Tuple
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmdet.registry import MODELS
-from mmdet.structures import DetDataSample
 from mmdet.utils import register_all_modules
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import ConfigDict, DictAction
 from torch import nn
 
-import mmdsct  # noqa: F401  (registers DSCT)
+import mmdsct  # noqa: F401  (registers DSCT and the two-stage recogniser)
 from mmdsct.models.utils import count_parameters
+from mmdsct.utils.benchmark import (DetectorThenRecognizer,
+                                    count_predict_flops,
+                                    deformable_detr_cfg_like, device_name,
+                                    grid_side_for, latency_stats,
+                                    load_model_cfg, make_subject_batch,
+                                    msda_pytorch_path,
+                                    plot_latency_vs_subjects, print_rows,
+                                    resolve_crop_mode, resolve_device,
+                                    resolve_msda_impl, time_alternating,
+                                    two_stage_cfg_on_gt_boxes, write_csv)
+from mmdsct.utils.benchmark.devices import (CROP_CHOICES, MSDA_CHOICES,
+                                            MSDA_PYTORCH)
+from mmdsct.utils.benchmark.latency import Case
+from mmdsct.utils.benchmark.model_configs import (DEFORMABLE_DETR_TYPE,
+                                                  DSCT_TYPE, TWO_STAGE_TYPE)
+from mmdsct.utils.benchmark.subject_boxes import Batch
 
-DSCT_NAME = 'DSCT'
-BASELINE_NAME = 'DeformableDETR'
-COCO_CLASSES = 80
-DSCT_ONLY_DECODER_KEYS = ('type', 'num_spatial_context',
-                          'num_semantic_context')
-Batch = Tuple[torch.Tensor, List[DetDataSample]]
+DSCT_NAME = DSCT_TYPE
+BASELINE_NAME = DEFORMABLE_DETR_TYPE
+TWO_STAGE_NAME = 'TwoStage'
+PIPELINE_NAME = f'{TWO_STAGE_NAME}+{BASELINE_NAME}'
+DEFAULT_SUBJECTS = (1, 2, 4, 8, 16)
+DEFAULT_OUT_DIR = osp.join('work_dirs', 'benchmark')
+CSV_NAME = 'benchmark.csv'
+PLOT_SUFFIX = '_latency.png'
+GIGA = 1e9
+# TwoStageEmotionRecognizer's crop mode when its config names none.
+DEFAULT_CROP_MODE = 'roi_align'
+CaseKey = Tuple[str, int]
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Command-line arguments (``argv`` defaults to ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(
-        description='Parameters and forward time of DSCT vs DeformableDETR')
+        description='Parameters, FLOPs and latency of DSCT, DeformableDETR '
+        'and the two-stage recogniser')
     parser.add_argument('config', help='DSCT config file')
+    parser.add_argument(
+        '--two-stage-config',
+        help='TwoStageEmotionRecognizer config file (adds the two-stage '
+        'model)')
+    parser.add_argument(
+        '--with-detector',
+        action='store_true',
+        help='also time the two-stage recogniser on the boxes of the plain '
+        'DeformableDETR (stage one + stage two)')
     parser.add_argument(
         '--shape',
         type=int,
@@ -54,217 +122,330 @@ def parse_args() -> argparse.Namespace:
         metavar=('H', 'W'),
         help='input size (default: 800 1333)')
     parser.add_argument(
+        '--subjects',
+        type=int,
+        nargs='+',
+        default=list(DEFAULT_SUBJECTS),
+        help='subject counts to time (default: 1 2 4 8 16)')
+    parser.add_argument(
         '--repeat', type=int, default=10, help='timed rounds (default: 10)')
     parser.add_argument(
         '--warmup', type=int, default=2, help='untimed rounds (default: 2)')
     parser.add_argument(
-        '--device', choices=['cpu', 'cuda'], default='cpu', help='device')
+        '--device',
+        choices=['cpu', 'cuda'],
+        default='cpu',
+        help='device; cuda without a GPU falls back to the CPU')
     parser.add_argument(
         '--threads', type=int, help='torch CPU threads (default: torch\'s)')
     parser.add_argument(
+        '--msda-impl',
+        choices=MSDA_CHOICES,
+        default='auto',
+        help='deformable attention on a GPU: mmcv\'s choice (auto: its '
+        'CUDA op if it works, else PyTorch) or always its pure-PyTorch '
+        'path (default: auto)')
+    parser.add_argument(
+        '--crop-mode',
+        choices=CROP_CHOICES,
+        default='auto',
+        help='two-stage crops: the config\'s mode if it runs on the device, '
+        'else interpolate (auto), or forced (default: auto)')
+    parser.add_argument(
         '--params-only',
         action='store_true',
-        help='count parameters, time nothing')
-    parser.add_argument('--out', help='write the results to this CSV file')
+        help='count parameters, measure nothing else')
+    parser.add_argument(
+        '--no-flops', action='store_true', help='do not count FLOPs')
+    outputs = parser.add_mutually_exclusive_group()
+    outputs.add_argument(
+        '--out-dir',
+        default=DEFAULT_OUT_DIR,
+        help=f'write {CSV_NAME} and the latency plot here (default: '
+        f'{DEFAULT_OUT_DIR})')
+    outputs.add_argument(
+        '--out',
+        help=f'write the CSV to this file and the plot beside it '
+        f'(<name>{PLOT_SUFFIX})')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings of the config')
-    return parser.parse_args()
+        help='override settings of the DSCT config')
+    parser.add_argument(
+        '--two-stage-cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the two-stage config')
+    args = parser.parse_args(argv)
+    if min(args.subjects) < 1:
+        parser.error('--subjects must all be >= 1')
+    if args.repeat < 1 or args.warmup < 0:
+        parser.error('--repeat must be >= 1 and --warmup >= 0')
+    if args.with_detector and not args.two_stage_config:
+        parser.error('--with-detector needs --two-stage-config')
+    args.subjects = sorted(set(args.subjects))
+    return args
 
 
-def load_model_cfg(config: str, cfg_options: dict = None) -> ConfigDict:
-    """The DSCT model config of a config file.
-
-    Args:
-        config (str): Config path.
-        cfg_options (dict, optional): ``--cfg-options`` overrides.
-
-    Returns:
-        ConfigDict: ``cfg.model``.
-    """
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    if cfg.model.get('type') != DSCT_NAME:
-        raise ValueError(f'{config}: model.type is {cfg.model.get("type")!r},'
-                         f' expected {DSCT_NAME!r}.')
-    return cfg.model
-
-
-def deformable_detr_cfg_like(dsct_cfg: ConfigDict) -> ConfigDict:
-    """mmdet's plain DeformableDETR with DSCT's transformer settings.
-
-    Args:
-        dsct_cfg (ConfigDict): A DSCT model config.
-
-    Returns:
-        ConfigDict: A DeformableDETR model config with
-        ``num_queries = num_context_queries``.
-    """
-    cfg = copy.deepcopy(dsct_cfg)
-    cfg.type = BASELINE_NAME
-    cfg.num_queries = cfg.pop('num_context_queries', 300)
-    cfg.pop('num_subject_queries', None)
-    for key in DSCT_ONLY_DECODER_KEYS:
-        cfg.decoder.pop(key, None)
-    head = cfg.bbox_head
-    cfg.bbox_head = ConfigDict(
-        type='DeformableDETRHead',
-        num_classes=COCO_CLASSES,
-        embed_dims=head.get('embed_dims', 256),
-        loss_cls=dict(type='FocalLoss', use_sigmoid=True, loss_weight=2.0),
-        loss_bbox=head.get('loss_bbox', dict(type='L1Loss')),
-        loss_iou=head.get('loss_iou', dict(type='GIoULoss')))
-    cfg.train_cfg = None
-    return cfg
-
-
-def build_model(model_cfg: ConfigDict, device: str) -> nn.Module:
+def build_eval_model(model_cfg: ConfigDict, device: str) -> nn.Module:
     """Build a model in eval mode (random weights, nothing downloaded)."""
-    model = MODELS.build(copy.deepcopy(model_cfg))
+    model = MODELS.build(ConfigDict(model_cfg))
     return model.to(device).eval()
 
 
-def make_batch(shape: Tuple[int, int], device: str) -> Batch:
-    """One normalised random image of ``shape`` and its data sample."""
-    height, width = shape
-    inputs = torch.randn(1, 3, height, width, device=device)
-    sample = DetDataSample(
-        metainfo=dict(
-            img_shape=(height, width),
-            ori_shape=(height, width),
-            pad_shape=(height, width),
-            batch_input_shape=(height, width),
-            scale_factor=(1.0, 1.0)))
-    return inputs, [sample]
+def build_models(args: argparse.Namespace, device: str,
+                 two_stage_cfg: Optional[ConfigDict]) -> Dict[str, nn.Module]:
+    """Every model of the run, by name, in plot order.
+
+    Args:
+        args (argparse.Namespace): Parsed arguments (``config``,
+            ``cfg_options``, ``with_detector``).
+        device (str): ``'cpu'`` or ``'cuda'``.
+        two_stage_cfg (ConfigDict, optional): The two-stage recogniser's
+            model config, ready to build (see
+            :func:`two_stage_cfg_on_gt_boxes`).
+
+    Returns:
+        dict[str, nn.Module]: ``DSCT``, ``DeformableDETR`` and, when asked,
+        ``TwoStage`` and ``TwoStage+DeformableDETR``.
+    """
+    dsct_cfg = load_model_cfg(args.config, DSCT_TYPE, args.cfg_options)
+    models = {
+        DSCT_NAME: build_eval_model(dsct_cfg, device),
+        BASELINE_NAME: build_eval_model(
+            deformable_detr_cfg_like(dsct_cfg), device)
+    }
+    if two_stage_cfg is not None:
+        models[TWO_STAGE_NAME] = build_eval_model(two_stage_cfg, device)
+    if args.with_detector:
+        models[PIPELINE_NAME] = DetectorThenRecognizer(
+            models[BASELINE_NAME], models[TWO_STAGE_NAME]).eval()
+    return models
 
 
-def synchronize(device: str) -> None:
-    """Wait for queued GPU work, so that wall time measures it."""
-    if device == 'cuda':
-        torch.cuda.synchronize()
+def two_stage_model_cfg(args: argparse.Namespace,
+                        device: str) -> Optional[ConfigDict]:
+    """The two-stage recogniser's config on ground-truth boxes, its crop
+    mode resolved for ``device``; None without ``--two-stage-config``."""
+    if not args.two_stage_config:
+        return None
+    cfg = load_model_cfg(args.two_stage_config, TWO_STAGE_TYPE,
+                         args.two_stage_cfg_options)
+    config_mode = cfg.get('crop_mode', DEFAULT_CROP_MODE)
+    crop_mode = resolve_crop_mode(args.crop_mode, config_mode, device)
+    return two_stage_cfg_on_gt_boxes(cfg, crop_mode)
 
 
-def predict_once(model: nn.Module, batch: Batch, device: str) -> float:
-    """Seconds of one inference forward pass."""
-    inputs, samples = batch
-    synchronize(device)
-    start = time.perf_counter()
-    with torch.no_grad():
-        model(inputs, copy.deepcopy(samples), mode='predict')
-    synchronize(device)
-    return time.perf_counter() - start
+def measure_parameters(models: Dict[str, nn.Module]) -> Dict[str, dict]:
+    """Measurement: parameter counts per model.
+
+    Returns:
+        dict[str, dict]: Per model, ``params_total``, ``params_official``
+        and ``params_trainable`` (see :func:`count_parameters`).
+    """
+    return {name: count_parameters(model) for name, model in models.items()}
 
 
-def time_alternating(models: Dict[str, nn.Module], batch: Batch,
-                     device: str, warmup: int,
-                     repeat: int) -> Dict[str, List[float]]:
-    """Forward times per model, the models taking turns every round.
+def measure_flops(models: Dict[str, nn.Module],
+                  batch: Batch) -> Dict[str, dict]:
+    """Measurement: FLOPs of one predict pass per model.
 
     Args:
         models (dict[str, nn.Module]): Models by name.
         batch (Batch): Inputs and data samples.
+
+    Returns:
+        dict[str, dict]: Per model, ``gflops`` and ``flops_uncounted_ops``
+        (';'-separated).
+    """
+    columns = {}
+    for name, model in models.items():
+        count = count_predict_flops(model, batch)
+        columns[name] = dict(
+            gflops=round(count.flops / GIGA, 3),
+            flops_uncounted_ops=';'.join(count.uncounted_ops))
+    return columns
+
+
+def measure_latency(cases: Dict[CaseKey, Case], device: str, warmup: int,
+                    repeat: int) -> Dict[CaseKey, dict]:
+    """Measurement: batch-1 inference latency of every case (a model and
+    its batch, keyed by (model name, subject count)), the cases taking
+    turns, and the ratio of medians to the plain Deformable DETR on the same
+    batch.
+
+    Args:
+        cases (dict[tuple[str, int], Case]): (model, batch) by key; the
+            ``DeformableDETR`` case of every subject count among them.
         device (str): ``'cpu'`` or ``'cuda'``.
         warmup (int): Untimed rounds.
         repeat (int): Timed rounds.
 
     Returns:
-        dict[str, list[float]]: Seconds per round, per model.
+        dict[tuple[str, int], dict]: Per case, the columns of
+        :func:`latency_stats` and ``time_vs_deformable_detr``.
     """
-    for _ in range(warmup):
-        for model in models.values():
-            predict_once(model, batch, device)
-    times = {name: [] for name in models}
-    for _ in range(repeat):
+    times = time_alternating(cases, device, warmup, repeat)
+    stats = {key: latency_stats(case_times)
+             for key, case_times in times.items()}
+    for (_, num_subjects), columns in stats.items():
+        baseline = stats[(BASELINE_NAME, num_subjects)]['median_ms']
+        columns['time_vs_deformable_detr'] = round(
+            columns['median_ms'] / baseline, 4)
+    return stats
+
+
+def measure_latency_vs_subjects(models: Dict[str, nn.Module],
+                                args: argparse.Namespace,
+                                device: str) -> List[dict]:
+    """Measurement: FLOPs and latency of every model at every subject
+    count; all (model, subject count) cases take turns in every round.
+
+    Args:
+        models (dict[str, nn.Module]): Models by name.
+        args (argparse.Namespace): ``shape``, ``subjects``, ``warmup``,
+            ``repeat``, ``no_flops``.
+        device (str): ``'cpu'`` or ``'cuda'``.
+
+    Returns:
+        list[dict]: One row per model and subject count: ``model``,
+        ``subjects``, FLOP columns, latency columns.
+    """
+    grid_side = grid_side_for(max(args.subjects))
+    cases, flops = {}, {}
+    for num_subjects in args.subjects:
+        batch = make_subject_batch(
+            tuple(args.shape), num_subjects, grid_side, device)
+        if not args.no_flops:
+            for name, columns in measure_flops(models, batch).items():
+                flops[(name, num_subjects)] = columns
         for name, model in models.items():
-            times[name].append(predict_once(model, batch, device))
-    return times
+            cases[(name, num_subjects)] = (model, batch)
+    latency = measure_latency(cases, device, args.warmup, args.repeat)
+    return [
+        dict(model=name, subjects=num_subjects,
+             **flops.get((name, num_subjects), {}),
+             **latency[(name, num_subjects)])
+        for name, num_subjects in cases
+    ]
 
 
-def timing_columns(times: List[float]) -> Dict[str, float]:
-    """Median and minimum forward time in milliseconds."""
+def environment_columns(device: str) -> dict:
+    """The columns that say where a row was measured."""
     return dict(
-        median_ms=round(1000 * statistics.median(times), 2),
-        min_ms=round(1000 * min(times), 2))
+        device=device,
+        device_name=device_name(device),
+        torch=torch.__version__)
 
 
-def write_csv(rows: List[dict], path: str) -> None:
-    """Write one row per model."""
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    with open(path, 'w', newline='') as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+def timing_columns(args: argparse.Namespace, msda_impl: str) -> dict:
+    """The columns that say how FLOPs and latency were measured."""
+    return dict(
+        msda_impl=msda_impl,
+        input_hw=f'{args.shape[0]}x{args.shape[1]}',
+        threads=torch.get_num_threads(),
+        warmup=args.warmup,
+        repeats=args.repeat)
 
 
-def print_rows(rows: List[dict], echo: Callable[[str], None] = print) -> None:
-    """Print the rows as an aligned table."""
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    widths = {
-        col: max(len(col), *(len(str(row.get(col, ''))) for row in rows))
-        for col in columns
-    }
-    echo('  '.join(col.ljust(widths[col]) for col in columns))
-    for row in rows:
-        echo('  '.join(
-            str(row.get(col, '')).ljust(widths[col]) for col in columns))
-
-
-def parameter_columns(models: Dict[str, nn.Module]) -> Dict[str, dict]:
-    """Measurement: parameter counts per model."""
-    return {name: count_parameters(model) for name, model in models.items()}
-
-
-def forward_time_columns(models: Dict[str, nn.Module],
-                         args: argparse.Namespace) -> Dict[str, dict]:
-    """Measurement: batch-1 inference time per model, and the ratio to the
-    plain Deformable DETR."""
-    batch = make_batch(tuple(args.shape), args.device)
-    times = time_alternating(models, batch, args.device, args.warmup,
-                             args.repeat)
-    baseline = statistics.median(times[BASELINE_NAME])
+def model_columns(args: argparse.Namespace,
+                  crop_mode: Optional[str]) -> Dict[str, dict]:
+    """Per model name, its config file and (two-stage) crop mode."""
+    two_stage = dict(config=args.two_stage_config, crop_mode=crop_mode)
     return {
-        name: dict(
-            device=args.device,
-            input_hw=f'{args.shape[0]}x{args.shape[1]}',
-            threads=torch.get_num_threads(),
-            repeats=args.repeat,
-            **timing_columns(model_times),
-            time_vs_deformable_detr=round(
-                statistics.median(model_times) / baseline, 4))
-        for name, model_times in times.items()
+        DSCT_NAME: dict(config=args.config),
+        BASELINE_NAME: dict(config=args.config),
+        TWO_STAGE_NAME: two_stage,
+        PIPELINE_NAME: two_stage
     }
 
 
-def main() -> None:
-    args = parse_args()
+def output_paths(args: argparse.Namespace) -> Tuple[str, str]:
+    """(CSV path, PNG path) from ``--out`` or ``--out-dir``."""
+    if args.out:
+        stem = osp.splitext(args.out)[0]
+        return args.out, stem + PLOT_SUFFIX
+    return (osp.join(args.out_dir, CSV_NAME),
+            osp.join(args.out_dir,
+                     osp.splitext(CSV_NAME)[0] + PLOT_SUFFIX))
+
+
+def plot_title(env: dict, crop_mode: Optional[str]) -> str:
+    """The plot's title: input, device and kernels."""
+    where = (f'{env["device_name"]} ({env["device"]}, torch threads: '
+             f'{env["threads"]})' if env['device'] == 'cpu' else
+             f'{env["device_name"]} ({env["device"]})')
+    crops = f', two-stage crops: {crop_mode}' if crop_mode else ''
+    return (f'Batch-1 inference latency, input {env["input_hw"]}, torch '
+            f'{env["torch"]}\n{where}, deformable attention: '
+            f'{env["msda_impl"]}{crops}')
+
+
+def print_ratios(rows: List[dict]) -> None:
+    """Print the ratios of medians that the benchmark is about."""
+    by_key = {(row['model'], row['subjects']): row for row in rows}
+    for num_subjects in sorted({row['subjects'] for row in rows}):
+        dsct = by_key[(DSCT_NAME, num_subjects)]
+        parts = ['DSCT / DeformableDETR forward time (median): '
+                 f'{dsct["time_vs_deformable_detr"]:.3f}x']
+        for name in (TWO_STAGE_NAME, PIPELINE_NAME):
+            if (name, num_subjects) in by_key:
+                ratio = (by_key[(name, num_subjects)]['median_ms'] /
+                         dsct['median_ms'])
+                parts.append(f'{name} / DSCT: {ratio:.3f}x')
+        print(f'{num_subjects:>3} subject(s): ' + ', '.join(parts))
+
+
+def assemble_rows(measured: List[dict], params: Dict[str, dict],
+                  per_model: Dict[str, dict], env: dict) -> List[dict]:
+    """Join the measurements of every row with its context columns."""
+    rows = []
+    for row in measured:
+        name = row['model']
+        rows.append(
+            dict(
+                model=name,
+                subjects=row.get('subjects', ''),
+                **params[name],
+                **{k: v for k, v in row.items()
+                   if k not in ('model', 'subjects')},
+                **env,
+                **per_model[name]))
+    return rows
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Run the benchmark (see the module docstring)."""
+    args = parse_args(argv)
     register_all_modules()
     if args.threads:
         torch.set_num_threads(args.threads)
-    dsct_cfg = load_model_cfg(args.config, args.cfg_options)
-    models = {
-        DSCT_NAME: build_model(dsct_cfg, args.device),
-        BASELINE_NAME: build_model(
-            deformable_detr_cfg_like(dsct_cfg), args.device)
-    }
-    measurements = [parameter_columns(models)]
-    if not args.params_only:
-        measurements.append(forward_time_columns(models, args))
-    rows = []
-    for name in models:
-        row = dict(model=name, config=args.config)
-        for columns in measurements:
-            row.update(columns[name])
-        rows.append(row)
+    device = resolve_device(args.device)
+    msda_impl = resolve_msda_impl(args.msda_impl, device)
+    two_stage_cfg = two_stage_model_cfg(args, device)
+    crop_mode = two_stage_cfg.crop_mode if two_stage_cfg else None
+    models = build_models(args, device, two_stage_cfg)
+    params = measure_parameters(models)
+    env = environment_columns(device)
+    if args.params_only:
+        measured = [dict(model=name) for name in models]
+    else:
+        with msda_pytorch_path(enabled=msda_impl == MSDA_PYTORCH):
+            measured = measure_latency_vs_subjects(models, args, device)
+        env.update(timing_columns(args, msda_impl))
+    rows = assemble_rows(measured, params, model_columns(args, crop_mode),
+                         env)
     print_rows(rows)
+    csv_path, plot_path = output_paths(args)
+    os.makedirs(osp.dirname(osp.abspath(csv_path)), exist_ok=True)
+    write_csv(rows, csv_path)
+    print(f'Wrote {csv_path}')
     if not args.params_only:
-        ratio = rows[0]['time_vs_deformable_detr']
-        print(f'DSCT / DeformableDETR forward time (median): {ratio:.3f}x')
-    if args.out:
-        write_csv(rows, args.out)
-        print(f'Wrote {args.out}')
+        print_ratios(rows)
+        plot_latency_vs_subjects(rows, plot_title(env, crop_mode),
+                                 plot_path)
+        print(f'Wrote {plot_path}')
 
 
 if __name__ == '__main__':
