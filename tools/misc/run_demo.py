@@ -5,7 +5,8 @@
 2. trains the tiny DSCT config with ``tools/train.py``;
 3. evaluates the last checkpoint on the synthetic test split with
    ``tools/test.py`` (``EmotionMetric``);
-4. draws the predictions for a few test images with ``tools/infer.py``;
+4. draws the predictions for a few test images with ``tools/infer.py`` and
+   the per-class AP with ``tools/analysis_tools/plot_emotion_ap.py``;
 5. prints a summary table against the demo's targets and writes
    ``<work-dir>/summary.json``.
 
@@ -109,8 +110,8 @@ def last_checkpoint(work_dir: str) -> str:
 
 
 def evaluate(config: str, checkpoint: str, work_dir: str,
-             cfg_options: List[str]) -> Dict:
-    """Run ``tools/test.py``; returns the metric's JSON report."""
+             cfg_options: List[str]) -> str:
+    """Run ``tools/test.py``; returns the path of the metric's JSON report."""
     test_dir = osp.join(work_dir, 'test')
     before = set(glob(osp.join(test_dir, '*', 'emotion_metrics.json')))
     options = ['--cfg-options', *cfg_options] if cfg_options else []
@@ -121,8 +122,17 @@ def evaluate(config: str, checkpoint: str, work_dir: str,
     if not written:
         raise RuntimeError(f'tools/test.py wrote no emotion_metrics.json '
                            f'under {test_dir}')
-    with open(written[-1]) as f:
-        return json.load(f)
+    return written[-1]
+
+
+def plot_ap(report_path: str, work_dir: str) -> str:
+    """Draw the per-class AP of the report; returns the PNG's path."""
+    out = osp.join(work_dir, 'emotion_ap.png')
+    run_tool([
+        osp.join(TOOLS, 'analysis_tools', 'plot_emotion_ap.py'), report_path,
+        '--out', out, '--title', 'DSCT demo: emotion AP per class'
+    ])
+    return out
 
 
 def draw(config: str, checkpoint: str, data_root: str, work_dir: str,
@@ -197,10 +207,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ensure_data(args.data_root, args.num_train, args.num_test, args.seed)
     train_seconds = train(args.config, args.work_dir, args.cfg_options)
     checkpoint = last_checkpoint(args.work_dir)
-    report = evaluate(args.config, checkpoint, args.work_dir,
-                      args.cfg_options)
+    report_path = evaluate(args.config, checkpoint, args.work_dir,
+                           args.cfg_options)
+    with open(report_path) as f:
+        report = json.load(f)
     drawings = draw(args.config, checkpoint, args.data_root, args.work_dir,
                     args.num_vis)
+    drawings.append(plot_ap(report_path, args.work_dir))
     summary = summarise(report, train_seconds, checkpoint, drawings)
     summary['total_seconds'] = round(time.perf_counter() - start, 1)
     with open(osp.join(args.work_dir, 'summary.json'), 'w') as f:
