@@ -96,3 +96,41 @@ def test_decoder_refuses_box_refinement(tiny):
 def test_negative_k_is_refused(tiny):
     with pytest.raises(ValueError, match='num_spatial_context'):
         DSCTDecoderLayer(**tiny.decoder_layer_cfg(), num_spatial_context=-1)
+
+
+def test_spatial_relation_computed_once_equals_per_layer():
+    """The decoder computes the spatial relation once (reference points do
+    not change between layers); a layer given those indices must produce
+    what it produces when it computes them itself."""
+    from mmdsct.models.layers import nearest_context_indices
+    torch.manual_seed(0)
+    dims, num_context, num_subject = 16, 12, 3
+    layer = DSCTDecoderLayer(
+        self_attn_cfg=dict(embed_dims=dims, num_heads=2, dropout=0.0),
+        cross_attn_cfg=dict(
+            embed_dims=dims, num_heads=2, num_levels=1, dropout=0.0),
+        ffn_cfg=dict(embed_dims=dims, feedforward_channels=32, ffn_drop=0.0),
+        num_spatial_context=4,
+        num_semantic_context=2).eval()
+    num_queries = num_context + num_subject
+    query = torch.randn(1, num_queries, dims)
+    query_pos = torch.randn(1, num_queries, dims)
+    value = torch.randn(1, 16, dims)
+    reference_points = torch.rand(1, num_queries, 1, 2)
+    kwargs = dict(
+        query_pos=query_pos,
+        value=value,
+        key_padding_mask=None,
+        reference_points=reference_points,
+        num_context_queries=num_context,
+        spatial_shapes=torch.tensor([[4, 4]]),
+        level_start_index=torch.tensor([0]),
+        valid_ratios=torch.ones(1, 1, 2))
+    own = layer(query, **kwargs)
+    points = reference_points[:, :, 0]
+    given = nearest_context_indices(points[:, num_context:],
+                                    points[:, :num_context], 4)
+    shared = layer(query, spatial_indices=given, **kwargs)
+    assert torch.equal(own[1], given)
+    assert torch.allclose(own[0], shared[0])
+    assert torch.equal(own[2], shared[2])

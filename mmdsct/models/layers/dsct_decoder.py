@@ -16,7 +16,8 @@ from mmdet.registry import MODELS
 from mmengine.model import ModuleList
 from torch import Tensor, nn
 
-from .subject_context_fusion import subject_context_fusion
+from .subject_context_fusion import (nearest_context_indices,
+                                     subject_context_fusion)
 
 
 @MODELS.register_module()
@@ -55,6 +56,7 @@ class DSCTDecoderLayer(DeformableDetrTransformerDecoderLayer):
                 reference_points: Tensor,
                 num_context_queries: int,
                 self_attn_mask: Optional[Tensor] = None,
+                spatial_indices: Optional[Tensor] = None,
                 **kwargs) -> Tuple[Tensor, Tensor, Tensor]:
         """Run the layer.
 
@@ -71,6 +73,9 @@ class DSCTDecoderLayer(DeformableDetrTransformerDecoderLayer):
                 tokens.
             self_attn_mask (Tensor, optional): Mask of the self-attention,
                 [num_queries, num_queries].
+            spatial_indices (Tensor, optional): The spatial relation's
+                context indices, [bs, num_subject, K_sp], if the caller
+                computed them once for all layers; else computed here.
             **kwargs: ``spatial_shapes``, ``level_start_index``,
                 ``valid_ratios`` for the deformable cross-attention.
 
@@ -106,7 +111,8 @@ class DSCTDecoderLayer(DeformableDetrTransformerDecoderLayer):
         fused = subject_context_fusion(subject, context, subject_points,
                                        context_points,
                                        self.num_spatial_context,
-                                       self.num_semantic_context)
+                                       self.num_semantic_context,
+                                       spatial_indices)
         query = torch.cat([context, fused.subject], dim=1)
         query = self.ffn(query)
         query = self.norms[2](query)
@@ -172,6 +178,30 @@ class DSCTDecoder(DeformableDetrTransformerDecoder):
             raise ValueError(f'{self._get_name()} has no post norm; set '
                              'post_norm_cfg=None.')
 
+    def _spatial_indices(self, reference_points: Tensor,
+                         num_context_queries: int) -> Optional[Tensor]:
+        """The spatial relation, computed once for all layers.
+
+        Without box refinement the reference points are the same in every
+        layer, and so are the context tokens nearest to each subject.
+
+        Args:
+            reference_points (Tensor): Reference points scaled by the valid
+                ratios, [bs, num_queries, num_levels, 2].
+            num_context_queries (int): How many leading queries are context
+                queries.
+
+        Returns:
+            Tensor or None: [bs, num_subject, K_sp], None when K_sp is 0.
+        """
+        if self.num_spatial_context == 0:
+            return None
+        level0_points = reference_points[:, :, 0]  # [bs, num_queries, 2]
+        context_points = level0_points[:, :num_context_queries]
+        subject_points = level0_points[:, num_context_queries:]
+        return nearest_context_indices(subject_points, context_points,
+                                       self.num_spatial_context)
+
     def forward(self,
                 query: Tensor,
                 query_pos: Tensor,
@@ -218,6 +248,8 @@ class DSCTDecoder(DeformableDetrTransformerDecoder):
         # [bs, num_queries, num_levels, 2]
         reference_points_input = \
             reference_points[:, :, None] * valid_ratios[:, None]
+        nearest_context = self._spatial_indices(reference_points_input,
+                                                num_context_queries)
         output = query
         intermediate = []
         for layer in self.layers:
@@ -231,6 +263,7 @@ class DSCTDecoder(DeformableDetrTransformerDecoder):
                 spatial_shapes=spatial_shapes,
                 level_start_index=level_start_index,
                 valid_ratios=valid_ratios,
+                spatial_indices=nearest_context,
                 **kwargs)
             if self.return_intermediate:
                 intermediate.append(output)

@@ -17,7 +17,7 @@ each weighted by a softmax of plain dot products within its own set::
 ``K_sp = K_sm = 0`` switches the fusion off as a whole, the subject term
 included: the released CAER-S recipe is a plain Deformable DETR decoder.
 """
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import torch
 import torch.nn.functional as F
@@ -61,10 +61,34 @@ def _weighted_context_sum(similarity: Tensor, context: Tensor,
     return torch.bmm(dense_weights, context)
 
 
-def subject_context_fusion(subject: Tensor, context: Tensor,
-                           subject_points: Tensor, context_points: Tensor,
-                           num_spatial: int,
-                           num_semantic: int) -> FusionOutput:
+def nearest_context_indices(subject_points: Tensor, context_points: Tensor,
+                            num_spatial: int) -> Tensor:
+    """The spatial relation: the context tokens nearest to each subject.
+
+    Args:
+        subject_points (Tensor): Reference points (x, y) of the subject
+            tokens, [bs, num_subject, 2].
+        context_points (Tensor): Reference points of the context tokens,
+            [bs, num_context, 2].
+        num_spatial (int): ``K_sp``.
+
+    Returns:
+        Tensor: Indices of the ``K_sp`` nearest context tokens (Euclidean
+        distance), nearest first, [bs, num_subject, K_sp].
+    """
+    # [bs, num_subject, num_context]
+    distance = torch.cdist(subject_points, context_points)
+    return distance.topk(num_spatial, dim=-1, largest=False).indices
+
+
+def subject_context_fusion(
+        subject: Tensor,
+        context: Tensor,
+        subject_points: Tensor,
+        context_points: Tensor,
+        num_spatial: int,
+        num_semantic: int,
+        spatial_indices: Optional[Tensor] = None) -> FusionOutput:
     """Fuse context and subject tokens into the subject tokens.
 
     Args:
@@ -76,6 +100,10 @@ def subject_context_fusion(subject: Tensor, context: Tensor,
             [bs, num_context, 2].
         num_spatial (int): ``K_sp``, context tokens chosen by distance.
         num_semantic (int): ``K_sm``, context tokens chosen by dot product.
+        spatial_indices (Tensor, optional): The spatial relation's indices,
+            [bs, num_subject, K_sp], when the caller computed them already
+            (:func:`nearest_context_indices`; DSCT's reference points are the
+            same in every decoder layer). Computed from the points if None.
 
     Returns:
         FusionOutput: The fused subject tokens and the chosen indices.
@@ -94,9 +122,11 @@ def subject_context_fusion(subject: Tensor, context: Tensor,
             raise ValueError(
                 f'subject_context_fusion: {name}={k} must lie in '
                 f'[0, {num_context}] (the number of context tokens).')
-    spatial_indices = subject.new_zeros((batch_size, num_subject, 0),
-                                        dtype=torch.long)
-    semantic_indices = spatial_indices
+    no_indices = subject.new_zeros((batch_size, num_subject, 0),
+                                   dtype=torch.long)
+    semantic_indices = no_indices
+    if num_spatial == 0:
+        spatial_indices = no_indices
     if num_spatial == 0 and num_semantic == 0:
         return FusionOutput(subject, spatial_indices, semantic_indices)
 
@@ -106,10 +136,9 @@ def subject_context_fusion(subject: Tensor, context: Tensor,
     subject_similarity = torch.bmm(subject, subject.transpose(1, 2))
     update = torch.bmm(F.softmax(subject_similarity, dim=-1), subject)
     if num_spatial > 0:
-        # [bs, num_subject, num_context]
-        distance = torch.cdist(subject_points, context_points)
-        spatial_indices = distance.topk(
-            num_spatial, dim=-1, largest=False).indices
+        if spatial_indices is None:
+            spatial_indices = nearest_context_indices(
+                subject_points, context_points, num_spatial)
         update = update + _weighted_context_sum(similarity, context,
                                                 spatial_indices)
     if num_semantic > 0:
