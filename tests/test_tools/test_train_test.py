@@ -67,7 +67,12 @@ def test_test_tool_loads_checkpoint_weights_only(trained_run,
     ], cwd=synth_workspace)
     log = proc.stdout + proc.stderr
     assert 'Load checkpoint from' in log
-    assert 'emotion/mAP' in log
+    for figure in ('mAP', 'accuracy', 'mAP_det', 'accuracy_det', 'seen_ratio',
+                   'mAP_prevalence', 'mAP_context_only',
+                   'mAP_subject_only', 'bbox_mAP', 'bbox_mAP_50'):
+        assert f'emotion/{figure}: ' in log, figure
+    assert 'Emotion AP per class' in log
+    assert list(out_dir.glob('*/emotion_metrics.json'))
     assert (out_dir / 'preds.pkl').is_file()
 
 
