@@ -11,12 +11,6 @@ class SynthEmotionDataset(EmotionCocoDataset):
     Emotion classes, label kind (multi-label by default, single-label with
     ``--single-label``) and ``emotion_class_groups`` (``subject_only``,
     ``context_only``) are read from the file; see
-    :mod:`mmdsct.datasets.synthetic` for the rules behind the labels.
+    :mod:`mmdsct.datasets.synthetic` for the rules behind the labels. Its
+    metainfo defaults are :class:`EmotionCocoDataset`'s.
     """
-
-    METAINFO = dict(
-        classes=('person', ),
-        palette=[(220, 20, 60)],
-        emotion_classes=(),
-        multi_label=None,
-        emotion_class_groups={})
