@@ -17,7 +17,7 @@ A checkpoint that holds anything else is refused with
 import os.path as osp
 import pickle
 import re
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -33,6 +33,21 @@ BUILTIN_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """Raised when a checkpoint holds an object outside the allow-list."""
+
+
+class OfficialCheckpointError(UnsafeCheckpointError):
+    """Raised when a checkpoint is in the format of the official DSCT (or
+    Deformable DETR) code: ``{'model', 'optimizer', 'lr_scheduler',
+    'epoch', 'args'}`` with ``args`` an ``argparse.Namespace``. Such a file
+    must be converted first (the message names the command)."""
+
+
+#: Global that only checkpoints written by the official DSCT / Deformable
+#: DETR code hold (their ``args`` entry).
+OFFICIAL_ARGS_GLOBAL = 'argparse.Namespace'
+#: The command that converts an official checkpoint.
+OFFICIAL_CONVERTER = ('python tools/model_converters/dsct_official_to_mmdsct.py'
+                      ' IN.pth OUT.pth --dataset emotic|caers')
 
 
 def _numpy_core() -> Any:
@@ -110,30 +125,44 @@ def supports_weights_only_allow_list() -> bool:
     return hasattr(torch.serialization, 'safe_globals')
 
 
-def load_from_local_weights_only(filename: str,
-                         map_location: Optional[Any] = None) -> Any:
+def load_from_local_weights_only(
+        filename: str,
+        map_location: Optional[Any] = None,
+        extra_globals: Sequence[SafeGlobal] = ()) -> Any:
     """Load a local checkpoint with weights-only unpickling.
 
     Args:
         filename (str): Path of the checkpoint.
         map_location: As for :func:`torch.load`.
+        extra_globals (Sequence): Objects (or ``(object, name)`` pairs)
+            allowed besides :func:`mmengine_checkpoint_globals`, e.g.
+            ``argparse.Namespace`` for the official-checkpoint converter.
 
     Returns:
         The unpickled checkpoint (usually a dict).
 
     Raises:
         FileNotFoundError: If ``filename`` is not a file.
-        UnsafeCheckpointError: If the file holds a type outside
-            :func:`mmengine_checkpoint_globals`.
+        OfficialCheckpointError: If the file is an official DSCT
+            checkpoint (it holds ``argparse.Namespace``), which must be
+            converted first.
+        UnsafeCheckpointError: If the file holds any other type outside
+            :func:`mmengine_checkpoint_globals` and ``extra_globals``.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    with torch.serialization.safe_globals(mmengine_checkpoint_globals()):
+    allowed = [*mmengine_checkpoint_globals(), *extra_globals]
+    with torch.serialization.safe_globals(allowed):
         try:
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
         except pickle.UnpicklingError as err:
+            if _offending_global(err) == f'`{OFFICIAL_ARGS_GLOBAL}`':
+                raise OfficialCheckpointError(
+                    f'{filename} is a checkpoint of the official DSCT (or '
+                    'Deformable DETR) code, which mmdsct cannot load as it '
+                    f'is. Convert it first: {OFFICIAL_CONVERTER}') from err
             raise UnsafeCheckpointError(
                 f'Refusing to load checkpoint {filename}: it holds '
                 f'{_offending_global(err)}, which is neither a tensor nor '
