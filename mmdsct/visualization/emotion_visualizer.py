@@ -86,7 +86,10 @@ class EmotionVisualizer(DetLocalVisualizer):
     It reads ``pred_instances`` (``bboxes`` [n, 4] xyxy in original-image
     pixels, ``scores`` [n], ``labels`` [n], ``emotions`` [n, C], optional
     ``vad`` [n, 3], ``spatial_context_points`` [n, K_sp, 2],
-    ``semantic_context_points`` [n, K_sm, 2]) and ``gt_instances``
+    ``semantic_context_points`` [n, K_sm, 2], optional ``emotion_labels``
+    [n, C] bool: the predicted label set, e.g. from
+    :class:`~mmdsct.apis.EmotionInferencer`; when present only the
+    subject's labels are listed) and ``gt_instances``
     (``bboxes``, ``labels``, optional ``emotions`` [n, C] multi-hot or
     one-hot, ``vad``) of a :class:`DetDataSample`, and the class names from
     ``dataset_meta`` (``classes``, ``emotion_classes``). It plugs into
@@ -455,6 +458,11 @@ class EmotionVisualizer(DetLocalVisualizer):
         probabilities = _as_numpy(instances.emotions[index])  # [C]
         names = emotion_class_names(
             self.dataset_meta.get('emotion_classes'), len(probabilities))
+        if 'emotion_labels' in instances:  # list the label set only
+            labels = _as_numpy(instances.emotion_labels[index])  # [C] bool
+            in_set = np.flatnonzero(labels)
+            probabilities = probabilities[in_set]
+            names = [names[c] for c in in_set]
         return top_emotions(probabilities, names, self.topk,
                             self.emotion_score_thr)
 
