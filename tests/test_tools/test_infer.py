@@ -1,10 +1,12 @@
-"""tools/infer.py as a user runs it: drawings, predictions.json, bad files."""
+"""tools/infer.py as a user runs it: drawings, videos, predictions.json,
+bad files."""
 import importlib.util
 import json
 import subprocess
 import sys
 import warnings
 
+import cv2
 import mmcv
 import numpy as np
 import pytest
@@ -119,3 +121,48 @@ def test_single_bad_image_is_an_error_naming_it(repo_root, tiny_config,
     assert message.startswith('error: ')
     assert name in message and reason in message
     assert not (tmp_path / 'out').exists()
+
+
+def test_video_run_writes_an_annotated_video_and_frame_records(
+        repo_root, tiny_config, tiny_checkpoint, tmp_path):
+    video = tmp_path / 'clip.avi'
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'MJPG'), 8,
+                             (IMAGE_WIDTH, IMAGE_HEIGHT))
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        writer.write(
+            rng.integers(0, 255, (IMAGE_HEIGHT, IMAGE_WIDTH, 3),
+                         dtype=np.uint8))
+    writer.release()
+    out_dir = tmp_path / 'out'
+
+    proc = run_infer(repo_root, video, tiny_config, tiny_checkpoint,
+                     '--out-dir', out_dir, '--score-thr', 0.0,
+                     '--max-frames', 3)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    capture = cv2.VideoCapture(str(out_dir / 'clip.avi'))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    assert len(frames) == 3
+    assert frames[0].shape == (IMAGE_HEIGHT, IMAGE_WIDTH, 3)
+    predictions = json.loads((out_dir / 'predictions.json').read_text())
+    assert [f['frame'] for f in predictions['frames']] == [0, 1, 2]
+    subject = predictions['frames'][0]['subjects'][0]
+    assert list(subject['emotions']) == predictions['emotion_classes']
+    assert set(subject['labels']) <= set(subject['emotions'])
+
+
+def test_nothing_to_do_is_an_error(repo_root, tiny_config, tmp_path,
+                                   monkeypatch, capsys):
+    infer = load_infer_tool(repo_root)
+    monkeypatch.setattr(sys, 'argv',
+                        ['infer.py', '0', str(tiny_config), 'unused.pth'])
+    with pytest.raises(SystemExit) as exit_info:
+        infer.main()
+    assert exit_info.value.code == 2
+    assert '--out-dir, --show or both' in capsys.readouterr().err
