@@ -25,6 +25,7 @@ fitted), for single-label data the most probable class.
 import copy
 import logging
 import os.path as osp
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -51,7 +52,7 @@ from ..visualization import EmotionVisualizer, emotion_class_names
 from .image_io import (IMAGE_EXTENSIONS, UnreadableImageError, as_bgr_image,
                        list_images, load_image)
 from .inference import build_inference_pipeline, init_emotion_model
-from .model_index import find_model, is_url
+from .model_index import find_model, is_url, iter_models
 from .results import datasample_to_subjects
 from .video_io import (UnreadableVideoError, annotated_video_name,
                        capture_fps, capture_frame_count, is_video_file,
@@ -361,6 +362,32 @@ class EmotionInferencer(DetInferencer):
             print_log(
                 f'Emotion decision thresholds: {source}', logger='current')
         return values, source
+
+    @staticmethod
+    def list_models(scope: Optional[str] = None,
+                    patterns: str = r'.*',
+                    model_index: Optional[str] = None) -> List[str]:
+        """Names and aliases of the zoo's models matching a pattern.
+
+        Args:
+            scope (str, optional): Unused (the zoo is mmdsct's).
+            patterns (str): A regular expression names must match (from
+                their start). Defaults to every name.
+            model_index (str, optional): The ``model-index.yml`` to read.
+                Defaults to the zoo's.
+
+        Returns:
+            list[str]: The matching names, in index order.
+        """
+        names = [
+            name for entry in iter_models(model_index)
+            for name in (entry.name, *entry.aliases)
+            if re.match(patterns, name)
+        ]
+        print_log(
+            ''.join(f'model_name: {name}\n' for name in names),
+            logger='current')
+        return names
 
     # Running ----------------------------------------------------------------
 

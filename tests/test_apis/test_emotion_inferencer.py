@@ -316,6 +316,11 @@ def test_model_name_from_the_model_index(tiny_config, checkpoint, tmp_path):
             name, model_index=str(index), show_progress=False)
         assert inferencer.checkpoint_file == str(checkpoint)
         assert inferencer.emotion_classes[0] == 'feeling_0'
+    assert EmotionInferencer.list_models(model_index=str(index)) == [
+        'dsct_tiny_test', 'tiny-emotions'
+    ]
+    assert EmotionInferencer.list_models(
+        patterns='tiny', model_index=str(index)) == ['tiny-emotions']
     with pytest.raises(ValueError, match='known models: dsct_tiny_test'):
         EmotionInferencer('no_such_model', model_index=str(index))
     with pytest.raises(FileNotFoundError, match='absent.py'):
