@@ -5,7 +5,8 @@ import pytest
 from mmengine.fileio import get_file_backend
 
 import mmdsct  # noqa: F401  (installs the backend)
-from mmdsct.utils import AtomicLocalBackend, atomic_write_bytes
+from mmdsct.utils import (AtomicLocalBackend, atomic_write_bytes,
+                          remove_atomic_write_leftovers)
 
 
 def test_mmengine_uses_atomic_backend(tmp_path):
@@ -33,3 +34,26 @@ def test_crash_during_write_keeps_old_file(tmp_path, monkeypatch):
         AtomicLocalBackend().put(b'half', target)
     assert target.read_bytes() == b'good checkpoint'
     assert os.listdir(tmp_path) == ['epoch_1.pth']  # no temp file left
+
+
+@pytest.mark.parametrize('umask, mode', [(0o022, 0o644), (0o077, 0o600),
+                                         (0o002, 0o664)])
+def test_new_file_gets_the_umask_mode(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        atomic_write_bytes(b'x', tmp_path / 'report.json')
+    finally:
+        os.umask(previous)
+    assert (tmp_path / 'report.json').stat().st_mode & 0o777 == mode
+
+
+def test_leftovers_of_interrupted_writes_are_removed(tmp_path):
+    leftovers = ['.iter_4.pth.0a1b2c3d.tmp', '.last_checkpoint.k2j_9xqz.tmp']
+    kept = ['iter_4.pth', '.hidden.tmp', 'notes.0a1b2c3d.tmp', '.x.short.tmp']
+    for name in leftovers + kept:
+        (tmp_path / name).write_bytes(b'')
+    removed = remove_atomic_write_leftovers(tmp_path)
+    assert sorted(os.path.basename(path) for path in removed) == \
+        sorted(leftovers)
+    assert sorted(os.listdir(tmp_path)) == sorted(kept)
+    assert remove_atomic_write_leftovers(tmp_path / 'absent') == []
