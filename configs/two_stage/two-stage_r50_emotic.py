@@ -10,3 +10,8 @@ _base_ = [
 
 model = dict(
     emotion_head=dict(num_emotions=26, loss_emotion=dict(loss_weight=5.0)))
+
+# Keep the best checkpoint by EMOTIC's headline figure, the GT-matched mAP
+# (best_emotion_mAP_epoch_N.pth besides the periodic ones).
+default_hooks = dict(
+    checkpoint=dict(save_best='emotion/mAP', rule='greater'))
