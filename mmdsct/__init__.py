@@ -2,17 +2,19 @@
 
 ``import mmdsct`` registers every module of the project into mmdet's
 registries (``MODELS``, ``TASK_UTILS``, ``DATASETS``, ``TRANSFORMS``,
-``METRICS``, ``VISUALIZERS``), makes mmengine load local checkpoints with
-weights-only unpickling (see :mod:`mmdsct.utils.checkpoint`) and write files
-atomically (see :mod:`mmdsct.utils.atomic_backend`). Configs pull it in with
+``METRICS``, ``VISUALIZERS``, ``HOOKS``, ``RUNNERS``) and turns on
+:func:`~mmdsct.utils.enable_safe_checkpoint_io`: mmengine then loads every
+checkpoint, local or remote, with weights-only unpickling (see
+:mod:`mmdsct.utils.remote_checkpoint`) and writes files atomically (see
+:mod:`mmdsct.utils.atomic_backend`). Configs pull it in with
 ``custom_imports = dict(imports=['mmdsct'], allow_failed_imports=False)``.
 """
-from .utils import register_atomic_local_backend, register_weights_only_loader
+from .utils import enable_safe_checkpoint_io
 from .version import __version__
 
-register_weights_only_loader()
-register_atomic_local_backend()
+enable_safe_checkpoint_io()
 
-from . import datasets, evaluation, models, visualization  # noqa: E402,F401
+from . import (datasets, engine, evaluation, models,  # noqa: E402,F401
+               visualization)
 
 __all__ = ['__version__']

@@ -2,9 +2,15 @@
 
 Prints every figure of the config's evaluator; ``--out`` also dumps the raw
 predictions, ``--show-dir`` draws them with the config's visualiser.
+
+The checkpoint must fit the config: missing, unexpected or differently
+shaped parameters are an error that lists them (``--partial-load`` loads
+what fits instead), and so are emotion classes in the checkpoint's meta data
+that differ from the test dataset's.
 """
 import argparse
 import os
+import warnings
 
 from mmengine.config import DictAction
 
@@ -12,7 +18,8 @@ import mmdsct  # noqa: F401  (registers the project's modules)
 from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.evaluation import DumpDetResults
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from mmdsct.utils import build_runner, load_run_config
+from mmdsct.engine import CheckedLoadRunner, EmotionClassesCheckHook
+from mmdsct.utils import build_runner, destroy_distributed, load_run_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -31,6 +38,12 @@ def parse_args() -> argparse.Namespace:
         'work_dir/timestamp)')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='interval of --show (s)')
+    parser.add_argument(
+        '--partial-load',
+        action='store_true',
+        help='load the parameters of the checkpoint that fit the config and '
+        'keep the others as built (logged), instead of refusing a '
+        'checkpoint that does not fit')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -53,14 +66,27 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    try:
+        run_test(args)
+    finally:
+        destroy_distributed()
+
+
+def run_test(args: argparse.Namespace) -> None:
+    """Build the runner of ``args.config``, load the checkpoint, test."""
     setup_cache_size_limit_of_dynamo()
     cfg = load_run_config(args.config, args.launcher, args.cfg_options,
                           args.work_dir)
     cfg.load_from = args.checkpoint
+    cfg.strict_load_from = not args.partial_load
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
 
     runner = build_runner(cfg)
+    if not isinstance(runner, CheckedLoadRunner):
+        warnings.warn(f'runner_type {cfg.runner_type} does not check that '
+                      'the checkpoint fits the model.')
+    runner.register_hook(EmotionClassesCheckHook(args.checkpoint))
     if args.out is not None:
         runner.test_evaluator.metrics.append(
             DumpDetResults(out_file_path=args.out))

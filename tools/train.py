@@ -2,6 +2,11 @@
 
 The same entry point serves one process, ``tools/dist_train.sh`` (torchrun,
 NCCL on GPUs, gloo on CPU-only machines) and ``tools/slurm_train.sh``.
+
+``--resume`` continues from the checkpoint that ``<work_dir>/last_checkpoint``
+names (or from the one given) and refuses a checkpoint whose keys or shapes
+do not fit the config; ``load_from`` (fine-tuning) loads what fits and logs
+the rest.
 """
 import argparse
 import os
@@ -10,7 +15,7 @@ from mmengine.config import DictAction
 
 import mmdsct  # noqa: F401  (registers the project's modules)
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from mmdsct.utils import build_runner, load_run_config
+from mmdsct.utils import build_runner, destroy_distributed, load_run_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,6 +59,14 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    try:
+        run_training(args)
+    finally:
+        destroy_distributed()
+
+
+def run_training(args: argparse.Namespace) -> None:
+    """Build the runner of ``args.config`` and train."""
     setup_cache_size_limit_of_dynamo()
     cfg = load_run_config(args.config, args.launcher, args.cfg_options,
                           args.work_dir)

@@ -95,7 +95,6 @@ train_dataloader = dict(sampler=dict(type='InfiniteSampler', shuffle=True))
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
     checkpoint=dict(
-        type='CheckpointHook',
         by_epoch=False,
         interval=val_interval,
         max_keep_ckpts=2))

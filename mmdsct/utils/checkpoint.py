@@ -8,21 +8,23 @@ numpy scalars. Turning weights-only loading off would let any checkpoint run
 arbitrary code; instead we allow-list exactly the types mmengine writes and
 keep the safe unpickler for everything else.
 
-:func:`register_weights_only_loader` replaces mmengine's loader of local
-files, so ``load_from``, ``resume``, ``tools/test.py`` and
-:func:`mmdet.apis.init_detector` all go through :func:`load_from_local_weights_only`.
-A checkpoint that holds anything else is refused with
+:func:`load_from_local_weights_only` loads a local file,
+:func:`load_bytes_weights_only` bytes fetched from a storage backend. A
+checkpoint that holds anything else is refused with
 :class:`UnsafeCheckpointError`, which names the file and the offending type.
+:mod:`mmdsct.utils.remote_checkpoint` puts every scheme of mmengine's
+``CheckpointLoader`` (local paths, URLs, ``open-mmlab://``, ...) through
+these two functions.
 """
+import io
 import os.path as osp
 import pickle
 import re
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import IO, Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
-from mmengine.runner import CheckpointLoader
 
 SafeGlobal = Union[Any, Tuple[Any, str]]
 # Statistics every HistoryBuffer registers when it is created; custom ones
@@ -46,8 +48,9 @@ class OfficialCheckpointError(UnsafeCheckpointError):
 #: DETR code hold (their ``args`` entry).
 OFFICIAL_ARGS_GLOBAL = 'argparse.Namespace'
 #: The command that converts an official checkpoint.
-OFFICIAL_CONVERTER = ('python tools/model_converters/dsct_official_to_mmdsct.py'
-                      ' IN.pth OUT.pth --dataset emotic|caers')
+OFFICIAL_CONVERTER = (
+    'python tools/model_converters/dsct_official_to_mmdsct.py'
+    ' IN.pth OUT.pth --dataset emotic|caers')
 
 
 def _numpy_core() -> Any:
@@ -152,31 +155,48 @@ def load_from_local_weights_only(
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
+    return _load_weights_only(filename, filename, map_location,
+                              extra_globals)
+
+
+def load_bytes_weights_only(data: bytes,
+                            name: str,
+                            map_location: Optional[Any] = None) -> Any:
+    """Load a checkpoint held in memory with weights-only unpickling.
+
+    Args:
+        data (bytes): The checkpoint file's content.
+        name (str): Where it came from (a URI), for error messages.
+        map_location: As for :func:`torch.load`.
+
+    Returns:
+        The unpickled checkpoint.
+
+    Raises:
+        UnsafeCheckpointError: As :func:`load_from_local_weights_only`.
+    """
+    with io.BytesIO(data) as buffer:
+        return _load_weights_only(buffer, name, map_location, ())
+
+
+def _load_weights_only(source: Union[str, IO[bytes]], name: str,
+                       map_location: Optional[Any],
+                       extra_globals: Sequence[SafeGlobal]) -> Any:
+    """``torch.load`` with the allow-list; refusals name ``name``."""
     allowed = [*mmengine_checkpoint_globals(), *extra_globals]
     with torch.serialization.safe_globals(allowed):
         try:
             return torch.load(
-                filename, map_location=map_location, weights_only=True)
+                source, map_location=map_location, weights_only=True)
         except pickle.UnpicklingError as err:
             if _offending_global(err) == f'`{OFFICIAL_ARGS_GLOBAL}`':
                 raise OfficialCheckpointError(
-                    f'{filename} is a checkpoint of the official DSCT (or '
+                    f'{name} is a checkpoint of the official DSCT (or '
                     'Deformable DETR) code, which mmdsct cannot load as it '
                     f'is. Convert it first: {OFFICIAL_CONVERTER}') from err
             raise UnsafeCheckpointError(
-                f'Refusing to load checkpoint {filename}: it holds '
+                f'Refusing to load checkpoint {name}: it holds '
                 f'{_offending_global(err)}, which is neither a tensor nor '
                 'part of the training state mmengine writes, and unpickling '
                 'it could run code. If you made this file yourself and trust '
                 'it, re-save its plain state dict (tensors only).') from err
-
-
-def register_weights_only_loader() -> None:
-    """Make mmengine load local checkpoints with :func:`load_from_local_weights_only`.
-
-    On torch < 2.4, which cannot allow-list types, mmengine's own loader is
-    kept (those versions load with ``weights_only=False`` by default).
-    """
-    if supports_weights_only_allow_list():
-        CheckpointLoader.register_scheme(
-            prefixes='', loader=load_from_local_weights_only, force=True)

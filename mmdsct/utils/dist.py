@@ -45,5 +45,19 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     wrapper_cfg.update(cfg.get('model_wrapper_cfg') or {})
     wrapper_cfg['device_ids'] = None  # CPU modules take no device ids
     cfg.model_wrapper_cfg = wrapper_cfg
-    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    dist_cfg['backend'] = 'gloo'
     return True
+
+
+def destroy_distributed() -> None:
+    """Close the default process group, if one is open.
+
+    Called by the tools when they finish (also after an error). A gloo
+    group left open is torn down while the interpreter exits, when its
+    threads may still run, and the process can then abort with
+    ``terminate called without an active exception`` (SIGABRT) although the
+    job itself succeeded.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()

@@ -43,7 +43,10 @@ def load_run_config(config: str,
 
 
 def build_runner(cfg: Config) -> Runner:
-    """Build the default runner, or ``cfg.runner_type`` from the registry."""
+    """Build the runner: ``cfg.runner_type`` from the registry, or
+    :class:`~mmdsct.engine.CheckedLoadRunner` (mmengine's runner, checking
+    checkpoints against the model)."""
     if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
+        from mmdsct.engine import CheckedLoadRunner
+        return CheckedLoadRunner.from_cfg(cfg)
     return RUNNERS.build(cfg)
