@@ -8,13 +8,20 @@ from mmdet.models.layers import (DeformableDetrTransformerEncoder,
 from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList, SampleList
 from mmengine.logging import print_log
+from mmengine.model import initialize
 from torch import Tensor, nn
 
-from ..utils import (is_deformable_detr_state_dict,
-                     map_deformable_detr_state_dict)
+from ..utils import (DSCT_LAYOUT, OfficialStateDictError, convert_command,
+                     is_deformable_detr_state_dict,
+                     map_deformable_detr_state_dict, official_layout)
 
 # Entries of the transformer outputs that only ``predict`` uses.
 CONTEXT_POINT_KEYS = ('spatial_context_points', 'semantic_context_points')
+# init_cfg entries that load weights: DSCT applies them last (see
+# DSCT.init_weights).
+CHECKPOINT_INIT_TYPES = ('Pretrained', 'FirstAvailablePretrained')
+# Entry under which the authors' checkpoints hold their state dict.
+OFFICIAL_MODEL_ENTRY = 'model'
 
 
 @MODELS.register_module()
@@ -37,7 +44,14 @@ class DSCT(DeformableDETR):
 
     Loading a state dict of mmdet's ``DeformableDETR`` (``load_from``, or
     ``load_state_dict``) maps it on the fly: see
-    :mod:`mmdsct.models.utils.deformable_detr_mapping`.
+    :mod:`mmdsct.models.utils.deformable_detr_mapping`. A state dict in the
+    key layout of the authors' DSCT or Deformable DETR code is refused with
+    :class:`~mmdsct.models.utils.OfficialStateDictError`, which names the
+    converter (``tools/model_converters/dsct_official_to_mmdsct.py``).
+
+    ``init_cfg`` entries that load a checkpoint (``Pretrained``,
+    ``FirstAvailablePretrained``) are applied after the Deformable DETR
+    initialisation, which would otherwise overwrite the transformer.
 
     Args:
         num_context_queries (int): Number of context queries. Defaults to
@@ -72,6 +86,28 @@ class DSCT(DeformableDETR):
             *args,
             num_queries=num_context_queries + num_subject_queries,
             **kwargs)
+
+    def init_weights(self) -> None:
+        """Initialise as Deformable DETR does, then apply the checkpoint
+        entries of ``init_cfg``.
+
+        mmdet's ``DeformableDETR.init_weights`` re-initialises the
+        transformer after ``init_cfg`` has been applied; a checkpoint named
+        in ``init_cfg`` (``Pretrained``, ``FirstAvailablePretrained``) is
+        therefore loaded here, last.
+        """
+        init_cfg = self.init_cfg
+        cfgs = [init_cfg] if isinstance(init_cfg, dict) else list(
+            init_cfg or [])
+        loaders = [cfg for cfg in cfgs
+                   if cfg.get('type') in CHECKPOINT_INIT_TYPES]
+        self.init_cfg = [cfg for cfg in cfgs if cfg not in loaders] or None
+        try:
+            super().init_weights()
+        finally:
+            self.init_cfg = init_cfg
+        if loaders:
+            initialize(self, loaders)
 
     def _init_layers(self) -> None:
         """Build positional encoding, encoder, decoder and queries."""
@@ -240,7 +276,14 @@ class DSCT(DeformableDETR):
                               error_msgs: List[str]) -> None:
         """Map a DeformableDETR state dict before loading (see
         :mod:`mmdsct.models.utils.deformable_detr_mapping`) and log which
-        keys were taken, left out and newly initialised."""
+        keys were taken, left out and newly initialised.
+
+        Raises:
+            OfficialStateDictError: If the state dict (or its ``model``
+                entry) has the key layout of the authors' code: loading it
+                would fill nothing, so the error names the converter.
+        """
+        _refuse_official_layout(state_dict, prefix)
         if is_deformable_detr_state_dict(state_dict, prefix):
             own = {
                 key[len(prefix):]: state_dict.pop(key)
@@ -255,6 +298,33 @@ class DSCT(DeformableDETR):
         super()._load_from_state_dict(state_dict, prefix, local_metadata,
                                       strict, missing_keys, unexpected_keys,
                                       error_msgs)
+
+
+def _refuse_official_layout(state_dict: dict, prefix: str) -> None:
+    """Raise if ``state_dict`` is one of the authors' code, bare or as the
+    ``model`` entry of their checkpoint.
+
+    Args:
+        state_dict (dict): The state dict handed to DSCT.
+        prefix (str): DSCT's key prefix in it.
+
+    Raises:
+        OfficialStateDictError: Naming the converter command.
+    """
+    keys = list(state_dict)
+    layout = official_layout(keys, prefix)
+    wrapped = state_dict.get(prefix + OFFICIAL_MODEL_ENTRY)
+    if layout is None and isinstance(wrapped, dict):
+        layout = official_layout(list(wrapped))
+        keys = [prefix + key for key in wrapped]
+    if layout is None:
+        return
+    example = next(key for key in keys if official_layout([key], prefix))
+    code = 'DSCT' if layout == DSCT_LAYOUT else 'Deformable DETR'
+    raise OfficialStateDictError(
+        f'DSCT was given weights in the key layout of the authors\' {code} '
+        f'code (e.g. {example!r}); loaded as they are, they would fill '
+        f'nothing. Convert the checkpoint first: {convert_command(layout)}')
 
 
 def _gather_points(points: Tensor, indices: Tensor) -> Tensor:
