@@ -4,6 +4,7 @@ _base_ = ['./dsct_r50_caers.py']
 
 pretrained = 'https://github.com/SwinTransformer/storage/releases/download/v1.0.0/swin_tiny_patch4_window7_224.pth'  # noqa
 model = dict(
+    init_cfg=None,  # no COCO Deformable DETR start with this backbone
     backbone=dict(
         _delete_=True,
         type='SwinTransformer',
