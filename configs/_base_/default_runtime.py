@@ -18,6 +18,14 @@ env_cfg = dict(
 )
 
 vis_backends = [dict(type='LocalVisBackend')]
+# To log to TensorBoard as well (pip install tensorboard), use these lines
+# instead of the one above (or, in your own config, set
+# visualizer = dict(vis_backends=[...]) with the same list), then run
+# tensorboard --logdir work_dirs/<run>/<timestamp>/vis_data
+# vis_backends = [
+#     dict(type='LocalVisBackend'),
+#     dict(type='TensorboardVisBackend')
+# ]
 visualizer = dict(
     type='EmotionVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
