@@ -1,8 +1,9 @@
 """Build an emotion model and run it on images, in the style of mmdet.apis.
 
 :func:`init_emotion_model` is :func:`mmdet.apis.init_detector` made to know
-the emotion classes and never to fetch anything: checkpoints are local files,
-loaded through mmengine with the project's weights-only loader.
+the emotion classes, to initialise what no checkpoint sets, to refuse a
+checkpoint that does not fit, and never to fetch anything: checkpoints are
+local files, loaded through mmengine with the project's weights-only loader.
 :func:`inference_emotion` runs the config's test pipeline (without its
 annotation loading) and returns, per image, the subjects as plain Python.
 """
@@ -17,11 +18,15 @@ import torch.nn as nn
 from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from mmengine.runner import CheckpointLoader
 
 from mmdet.apis import init_detector
 from mmdet.registry import DATASETS
 from mmdet.structures import DetDataSample
 from mmdet.utils import get_test_pipeline_cfg
+from ..utils import (drop_pretrained_init_cfgs, init_random_weights,
+                     load_state_dict_checked)
+from ..utils.checkpoint_fit import state_dict_of
 from .image_io import as_bgr_image, load_image
 from .results import Subject, datasample_to_subjects
 
@@ -37,19 +42,26 @@ COCO_FALLBACK_WARNING = 'COCO classes'
 def init_emotion_model(config: Union[str, Path, Config],
                        checkpoint: Optional[str] = None,
                        device: str = 'cpu',
-                       cfg_options: Optional[dict] = None) -> nn.Module:
+                       cfg_options: Optional[dict] = None,
+                       strict: bool = True) -> nn.Module:
     """Build an emotion model from a config, optionally with weights.
 
-    ``model.dataset_meta`` comes from the checkpoint's meta data (what the
-    training run saved) or, failing that, from the config's test dataset;
-    it holds ``classes`` and ``emotion_classes``.
+    The model is first initialised as for training (``init_weights()``),
+    without fetching any ``init_cfg=dict(type='Pretrained')`` weights; a
+    checkpoint then replaces its parameters. ``model.dataset_meta`` comes
+    from the checkpoint's meta data (what the training run saved) or,
+    failing that, from the config's test dataset; it holds ``classes`` and
+    ``emotion_classes``.
 
     Args:
         config (str | Path | Config): Config file or object.
         checkpoint (str, optional): Local checkpoint file; None keeps the
-            weights as built (random, no pretrained weights are fetched).
+            weights randomly initialised (nothing is fetched).
         device (str): Device to put the model on. Defaults to 'cpu'.
         cfg_options (dict, optional): Overrides merged into the config.
+        strict (bool): Refuse a checkpoint whose keys or shapes do not fit
+            the config. False loads what fits, keeps the rest as
+            initialised and logs the differences. Defaults to True.
 
     Returns:
         nn.Module: The model in eval mode, with ``cfg`` and ``dataset_meta``.
@@ -57,21 +69,50 @@ def init_emotion_model(config: Union[str, Path, Config],
     Raises:
         ValueError: If ``checkpoint`` is a URL.
         FileNotFoundError: If ``checkpoint`` is not a file.
+        CheckpointMismatchError: If ``strict`` and the checkpoint does not
+            fit (it lists the missing, unexpected and misshapen keys).
     """
     cfg = _load_config(config, cfg_options)
     _check_local_checkpoint(checkpoint)
-    # Without class names in the checkpoint, mmdet warns that it falls back
-    # to COCO's; they are replaced below, so only that warning is dropped.
+    drop_pretrained_init_cfgs(cfg.model)
+    # mmdet warns that it names the classes after COCO's without a
+    # checkpoint; they are replaced below, so only that warning is dropped.
     with warnings.catch_warnings(record=True) as caught:
-        model = init_detector(cfg, checkpoint, palette='random', device=device)
+        model = init_detector(cfg, None, palette='random', device=device)
     for warning in caught:
         if COCO_FALLBACK_WARNING not in str(warning.message):
             warnings.warn_explicit(warning.message, warning.category,
                                    warning.filename, warning.lineno)
+    init_random_weights(model)
+    model.dataset_meta = {}
+    if checkpoint is not None:
+        model.dataset_meta = _load_weights(model, checkpoint, strict)
     if not model.dataset_meta.get('emotion_classes'):
-        model.dataset_meta = dict(
-            _dataset_meta_from_config(cfg), palette='random')
-    return model
+        model.dataset_meta = _dataset_meta_from_config(cfg)
+    model.dataset_meta['palette'] = 'random'
+    return model.eval()
+
+
+def _load_weights(model: nn.Module, checkpoint: str, strict: bool) -> dict:
+    """Load a checkpoint's weights into ``model``; return its dataset meta.
+
+    Args:
+        model (nn.Module): The built model.
+        checkpoint (str): Local checkpoint file.
+        strict (bool): See :func:`init_emotion_model`.
+
+    Returns:
+        dict: The checkpoint's ``meta['dataset_meta']`` (keys lower-cased,
+        as mmdet does), or an empty dict.
+    """
+    loaded = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    load_state_dict_checked(model, state_dict_of(loaded), strict,
+                            str(checkpoint))
+    meta = loaded.get('meta') or {}
+    dataset_meta = meta.get('dataset_meta') or {}
+    if not dataset_meta and 'CLASSES' in meta:  # mmdet 2.x checkpoints
+        dataset_meta = dict(classes=meta['CLASSES'])
+    return {key.lower(): value for key, value in dataset_meta.items()}
 
 
 def inference_emotion(

@@ -3,7 +3,8 @@ recogniser: parameters, FLOPs and batch-1 inference latency, measured in
 one run on one machine at one input size, as the number of subjects in the
 image grows.
 
-Models (random initialisation: no weights are loaded or downloaded):
+Models (random initialisation by each model's ``init_weights()``; no weights
+are loaded or downloaded):
 
 - ``DSCT``: the DSCT config given;
 - ``DeformableDETR``: mmdet's plain Deformable DETR built from the same
@@ -56,6 +57,7 @@ Examples::
         --params-only
 """
 import argparse
+import copy
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -68,6 +70,7 @@ from torch import nn
 
 import mmdsct  # noqa: F401  (registers DSCT and the two-stage recogniser)
 from mmdsct.models.utils import count_parameters
+from mmdsct.utils import drop_pretrained_init_cfgs, init_random_weights
 from mmdsct.utils.benchmark import (DetectorThenRecognizer,
                                     count_predict_flops,
                                     deformable_detr_cfg_like, device_name,
@@ -189,8 +192,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def build_eval_model(model_cfg: ConfigDict, device: str) -> nn.Module:
-    """Build a model in eval mode (random weights, nothing downloaded)."""
-    model = MODELS.build(ConfigDict(model_cfg))
+    """Build a model in eval mode with random weights, initialised as for
+    training (``init_weights()``) but with no pretrained weights fetched."""
+    model_cfg = copy.deepcopy(ConfigDict(model_cfg))
+    drop_pretrained_init_cfgs(model_cfg)
+    model = init_random_weights(MODELS.build(model_cfg))
     return model.to(device).eval()
 
 
