@@ -1,6 +1,9 @@
 """Fixtures shared by the whole suite."""
+import functools
+import http.server
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,69 @@ def synth_workspace(tmp_path_factory):
         '--num-test', 6, '--seed', 0
     ], cwd=workspace)
     return workspace
+
+
+class QuietHTTPHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without logging every request to stderr."""
+
+    def log_message(self, format, *args):  # noqa: A002 (base signature)
+        pass
+
+
+@pytest.fixture
+def http_root(tmp_path):
+    """The directory :func:`http_url` serves."""
+    root = tmp_path / 'served'
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def http_url(http_root):
+    """Base URL (``http://127.0.0.1:PORT``) of a loopback HTTP server for
+    ``http_root``, running in a thread for the test's duration."""
+    handler = functools.partial(QuietHTTPHandler, directory=str(http_root))
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f'http://127.0.0.1:{server.server_address[1]}'
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def torch_home(tmp_path, monkeypatch):
+    """``TORCH_HOME`` set to a temporary directory (also for subprocesses
+    started with the test's environment); returns the checkpoint cache
+    ``<TORCH_HOME>/hub/checkpoints``."""
+    home = tmp_path / 'torch_home'
+    monkeypatch.setenv('TORCH_HOME', str(home))
+    return home / 'hub' / 'checkpoints'
+
+
+class WritesMarker:
+    """Unpickling it creates (opens for writing) the file ``path``: a
+    stand-in for a checkpoint that runs code."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, 'w'))
+
+
+@pytest.fixture
+def hostile_checkpoint(http_root, tmp_path):
+    """Write ``evil.pth`` into ``http_root``: an mmengine-looking checkpoint
+    whose unpickling would create a marker file. Returns ``(name,
+    marker)``."""
+    import torch
+    marker = tmp_path / 'code_ran.marker'
+    torch.save(
+        dict(state_dict={'weight': torch.zeros(1)},
+             meta=dict(payload=WritesMarker(marker))),
+        http_root / 'evil.pth')
+    return 'evil.pth', marker

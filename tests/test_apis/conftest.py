@@ -5,6 +5,7 @@ from pathlib import Path
 import mmcv
 import numpy as np
 import pytest
+import torch
 
 from mmdsct.apis import init_emotion_model
 
@@ -13,11 +14,13 @@ IMAGE_HEIGHT, IMAGE_WIDTH = 96, 128
 
 @pytest.fixture(scope='module')
 def tiny_model(tiny_config, synth_workspace):
-    """The tiny config's model, random weights, built where its relative
-    data root holds the synthetic data (so the emotion names are known)."""
+    """The tiny config's model, random weights (seeded: the same model
+    whatever ran before), built where its relative data root holds the
+    synthetic data (so the emotion names are known)."""
     previous = os.getcwd()
     os.chdir(synth_workspace)
     try:
+        torch.manual_seed(0)
         model = init_emotion_model(str(tiny_config), device='cpu')
     finally:
         os.chdir(previous)

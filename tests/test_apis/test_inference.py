@@ -6,6 +6,7 @@ import torch
 from mmdet.structures import DetDataSample
 from mmdsct.apis import (UnreadableImageError, inference_emotion,
                          init_emotion_model)
+from mmdsct.utils import CheckpointMismatchError
 
 SUBJECT_KEYS = {'bbox', 'score', 'emotions'}
 OPTIONAL_KEYS = {'vad'}
@@ -114,3 +115,46 @@ def test_remote_or_missing_checkpoint_is_refused(tiny_config, tmp_path):
         init_emotion_model(str(tiny_config), 'https://example.com/x.pth')
     with pytest.raises(FileNotFoundError, match='absent.pth'):
         init_emotion_model(str(tiny_config), str(tmp_path / 'absent.pth'))
+
+
+def test_model_without_checkpoint_is_initialised(tiny_model, tiny_config,
+                                                 synth_workspace,
+                                                 monkeypatch, scene_image):
+    """init_weights() ran: level_embed (built with torch.Tensor) holds
+    normal samples, not leftover memory; the same seed gives the same
+    model and answers."""
+    level_embed = tiny_model.level_embed.detach()
+    assert torch.isfinite(level_embed).all()
+    assert 0.3 < level_embed.std().item() < 3.0
+    monkeypatch.chdir(synth_workspace)
+    torch.manual_seed(0)
+    again = init_emotion_model(str(tiny_config))
+    for key, value in tiny_model.state_dict().items():
+        torch.testing.assert_close(again.state_dict()[key], value,
+                                   msg=key)
+    assert inference_emotion(again, scene_image) == \
+        inference_emotion(tiny_model, scene_image)
+
+
+def test_checkpoint_that_does_not_fit_is_refused(tiny_model, tiny_config,
+                                                 tmp_path, scene_image):
+    state_dict = dict(tiny_model.state_dict())
+    state_dict['level_embed'] = torch.zeros(4, 64)
+    del state_dict['reference_points_fc.weight']
+    state_dict['extra.weight'] = torch.zeros(1)
+    meta = dict(dataset_meta=dict(
+        emotion_classes=tiny_model.dataset_meta['emotion_classes']))
+    checkpoint = tmp_path / 'other.pth'
+    torch.save(dict(state_dict=state_dict, meta=meta), checkpoint)
+    with pytest.raises(CheckpointMismatchError) as err:
+        init_emotion_model(str(tiny_config), str(checkpoint))
+    for key in ('other.pth', 'level_embed', 'reference_points_fc.weight',
+                'extra.weight', 'strict=False'):
+        assert key in str(err.value), key
+
+    partial = init_emotion_model(str(tiny_config), str(checkpoint),
+                                 strict=False)
+    torch.testing.assert_close(partial.subject_query_embedding.weight,
+                               tiny_model.subject_query_embedding.weight)
+    assert torch.isfinite(partial.level_embed).all()  # kept as initialised
+    assert inference_emotion(partial, scene_image)

@@ -92,6 +92,7 @@ def test_dist_train_two_cpu_processes(synth_workspace, repo_root,
                           text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert 'terminate called' not in proc.stderr  # the SIGABRT at exit
     assert (work_dir / 'iter_2.pth').is_file()
     rank0_log = next(work_dir.glob('*/*rank0*.log')).read_text()
     assert 'Distributed training: True' in rank0_log
@@ -100,3 +101,105 @@ def test_dist_train_two_cpu_processes(synth_workspace, repo_root,
     rank1_logs = list(work_dir.glob('*/*rank1*.log'))
     assert rank1_logs, 'rank 1 wrote no log: it did not take part'
     assert 'Iter(train) [2/2]' in rank1_logs[0].read_text()
+
+
+def run_tool(args, cwd):
+    """Run ``python *args``; return the finished process (any exit code)."""
+    return subprocess.run([sys.executable, *map(str, args)],
+                          cwd=cwd,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
+
+
+def test_load_from_url_refuses_a_hostile_pickle(synth_workspace, repo_root,
+                                                tiny_config, http_url,
+                                                hostile_checkpoint,
+                                                torch_home, tmp_path):
+    name, marker = hostile_checkpoint
+    proc = run_tool([
+        repo_root / 'tools' / 'train.py', tiny_config, '--work-dir',
+        tmp_path / 'work', *SHORT_RUN, f'load_from={http_url}/{name}'
+    ], cwd=synth_workspace)
+    assert proc.returncode != 0
+    assert 'UnsafeCheckpointError' in proc.stderr
+    assert 'deleted from the cache' in proc.stderr
+    assert not marker.exists(), 'the pickle ran code'
+    assert not (torch_home / name).exists()
+
+
+def test_test_tool_refuses_a_hostile_pickle_by_url(synth_workspace,
+                                                   repo_root, tiny_config,
+                                                   http_url,
+                                                   hostile_checkpoint,
+                                                   torch_home, tmp_path):
+    name, marker = hostile_checkpoint
+    proc = run_tool([
+        repo_root / 'tools' / 'test.py', tiny_config, f'{http_url}/{name}',
+        '--work-dir', tmp_path / 'work'
+    ], cwd=synth_workspace)
+    assert proc.returncode != 0
+    assert 'UnsafeCheckpointError' in proc.stderr
+    assert not marker.exists(), 'the pickle ran code'
+    assert not (torch_home / name).exists()
+
+
+def _altered_checkpoint(trained_run, tmp_path, alter):
+    """A copy of iter_2.pth changed by ``alter(checkpoint)``."""
+    checkpoint = torch.load(trained_run / 'iter_2.pth', map_location='cpu',
+                            weights_only=False)
+    alter(checkpoint)
+    path = tmp_path / 'altered.pth'
+    torch.save(checkpoint, path)
+    return path
+
+
+def test_test_tool_refuses_a_checkpoint_that_does_not_fit(
+        trained_run, synth_workspace, repo_root, tiny_config, tmp_path):
+
+    def misshape(checkpoint):
+        state_dict = checkpoint['state_dict']
+        state_dict['level_embed'] = torch.zeros(5, 64)
+        del state_dict['subject_query_embedding.weight']
+        state_dict['coco_head.weight'] = torch.zeros(1)
+
+    path = _altered_checkpoint(trained_run, tmp_path, misshape)
+    args = [
+        repo_root / 'tools' / 'test.py', tiny_config, path, '--work-dir',
+        tmp_path / 'work'
+    ]
+    proc = run_tool(args, cwd=synth_workspace)
+    assert proc.returncode != 0
+    assert 'CheckpointMismatchError' in proc.stderr
+    for key in ('level_embed', 'subject_query_embedding.weight',
+                'coco_head.weight', '--partial-load'):
+        assert key in proc.stderr, key
+    assert 'emotion/mAP: ' not in proc.stdout + proc.stderr
+
+    partial = run_tool(args + ['--partial-load'], cwd=synth_workspace)
+    log = partial.stdout + partial.stderr
+    assert partial.returncode == 0, log[-4000:]
+    assert f'Partial load of {path}' in log
+    assert 'emotion/mAP: ' in log
+
+
+def test_test_tool_refuses_other_emotion_classes(trained_run,
+                                                  synth_workspace, repo_root,
+                                                  tiny_config, tmp_path):
+    trained_classes = []
+
+    def rename(checkpoint):
+        dataset_meta = checkpoint['meta']['dataset_meta']
+        trained_classes.extend(dataset_meta['emotion_classes'])
+        dataset_meta['emotion_classes'] = tuple(
+            reversed(dataset_meta['emotion_classes']))
+
+    path = _altered_checkpoint(trained_run, tmp_path, rename)
+    proc = run_tool([
+        repo_root / 'tools' / 'test.py', tiny_config, path, '--work-dir',
+        tmp_path / 'work'
+    ], cwd=synth_workspace)
+    assert proc.returncode != 0
+    assert 'EmotionClassesMismatchError' in proc.stderr
+    assert str(trained_classes) in proc.stderr  # the dataset's list
+    assert str(trained_classes[::-1]) in proc.stderr  # the checkpoint's
