@@ -1,7 +1,7 @@
 """The four released-recipe configs and the tiny config build and run."""
 import pytest
 import torch
-from mmdet.registry import MODELS
+from mmdet.registry import METRICS, MODELS, TRANSFORMS
 from mmdet.structures import DetDataSample
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
@@ -78,12 +78,15 @@ def test_r50_emotic_has_the_official_parameter_count(repo_root):
 
 
 def test_r50_configs_start_from_coco_deformable_detr(repo_root):
+    # the R50 starts: tests/test_models/test_dsct_official_start.py
     for name in ('dsct_r50_emotic.py', 'dsct_r50_caers.py'):
         cfg = load_cfg(repo_root, name)
-        assert 'deformable-detr_r50_16xb2-50e_coco' in cfg.load_from
+        assert 'deformable-detr_r50_16xb2-50e_coco' in \
+            cfg.model.init_cfg.checkpoints[-1].checkpoint
     for name in ('dsct_swin_emotic.py', 'dsct_swin_caers.py'):
         cfg = load_cfg(repo_root, name)
         assert cfg.load_from is None
+        assert cfg.model.init_cfg is None
         assert 'swin_tiny_patch4_window7_224' in \
             cfg.model.backbone.init_cfg.checkpoint
 
@@ -110,3 +113,64 @@ def test_tiny_config_trains_one_step(repo_root, tiny_config):
     total.backward()
     assert model.subject_query_embedding.weight.grad.abs().sum() > 0
     assert subjects <= 10
+
+
+# The mmdet-style names: config -> (the config it extends, whether its test
+# pipeline and tools/test.py protocol are the DSCT authors', its data).
+MMDET_STYLE_CONFIGS = {
+    'dsct_r50_1xb4-50e_emotic.py': ('dsct_r50_emotic.py', False, 'emotic'),
+    'dsct_r50_1xb4-50e_caers.py': ('dsct_r50_caers.py', False, 'caers'),
+    'dsct_r50_1xb4-50e_emotic-dsct.py': ('dsct_r50_emotic.py', True,
+                                         'dsct_emotic'),
+    'dsct_r50_1xb4-50e_caers-official.py': ('dsct_r50_caers.py', True,
+                                            'caers'),
+    'dsct_swin-t_1xb4-50e_emotic.py': ('dsct_swin_emotic.py', False,
+                                       'emotic'),
+    'dsct_swin-t_1xb4-50e_caers.py': ('dsct_swin_caers.py', False, 'caers'),
+    'dsct_swin-t_1xb4-50e_emotic-dsct.py': ('dsct_swin_emotic.py', True,
+                                            'dsct_emotic'),
+    'dsct_swin-t_1xb4-50e_caers-official.py': ('dsct_swin_caers.py', True,
+                                               'caers'),
+}
+
+
+@pytest.mark.parametrize('name', sorted(MMDET_STYLE_CONFIGS))
+def test_mmdet_style_config_builds_and_carries_its_protocol(repo_root, name):
+    base_name, official, data = MMDET_STYLE_CONFIGS[name]
+    cfg, base = load_cfg(repo_root, name), load_cfg(repo_root, base_name)
+    # the same model, initialisation and schedule as the config it extends
+    for key in ('model', 'load_from', 'optim_wrapper', 'train_cfg',
+                'param_scheduler', 'train_pipeline'):
+        assert cfg.get(key) == base.get(key), key
+    model = build_without_weights(cfg)
+    assert model.bbox_head.test_cfg['max_per_img'] >= \
+        model.num_subject_queries  # the official protocol needs them all
+    # data: the annotation files of its split
+    for split in ('train', 'val', 'test'):
+        ann_file = cfg[f'{split}_dataloader'].dataset.ann_file
+        assert ann_file == f'annotations/{data}_{split}.json', ann_file
+    # test pipeline and evaluators
+    pipeline = cfg.test_dataloader.dataset.pipeline
+    for step in pipeline:
+        TRANSFORMS.build(step)
+    resizes = [step['type'] for step in pipeline if 'Resize' in step['type']]
+    test_metric = METRICS.build(cfg.test_evaluator)
+    val_metric = METRICS.build(cfg.val_evaluator)
+    assert val_metric.protocol == 'mmdsct'
+    if official:
+        assert resizes == ['OfficialResize']
+        assert pipeline[0]['imdecode_backend'] == 'pillow'
+        assert pipeline[0]['color_type'] == 'color_ignore_orientation'
+        assert test_metric.protocol == 'official'
+    else:
+        assert pipeline == base.test_dataloader.dataset.pipeline
+        assert resizes == ['Resize']
+        assert test_metric.protocol == 'mmdsct'
+        assert cfg.test_evaluator == base.test_evaluator
+
+
+def test_one_cfg_option_switches_the_test_metric_to_official(repo_root):
+    cfg = load_cfg(repo_root, 'dsct_r50_emotic.py')
+    cfg.merge_from_dict({'test_evaluator.protocol': 'official'})
+    assert METRICS.build(cfg.test_evaluator).protocol == 'official'
+    assert METRICS.build(cfg.val_evaluator).protocol == 'mmdsct'

@@ -4,10 +4,11 @@ from .emotion_random_crop import EmotionRandomCrop
 from .instances_in_step import (InstancesInStepMixin, KeepEmotionsInStep,
                                 apply_in_step)
 from .load_emotion_annotations import LoadEmotionAnnotations
+from .official_resize import OfficialResize, official_output_size
 from .pack_emotion_inputs import PackEmotionInputs
 
 __all__ = [
     'EmotionFilterAnnotations', 'EmotionRandomCrop', 'InstancesInStepMixin',
     'KeepEmotionsInStep', 'LoadEmotionAnnotations', 'PackEmotionInputs',
-    'apply_in_step'
+    'apply_in_step', 'OfficialResize', 'official_output_size'
 ]

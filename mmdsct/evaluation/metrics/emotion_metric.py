@@ -11,13 +11,20 @@ from ..functional import (MISSED, ImageBoxes, average_precision,
                           confusion_matrix, label_prevalence,
                           load_label_prevalence, mean_average_precision,
                           subject_box_ap, top1_accuracy)
+from ..functional.decision_thresholds import (decision_thresholds_array,
+                                              f1_per_class, macro_f1,
+                                              predict_label_sets)
 from .emotion_report import (METRICS_FILE_NAME, PERCENT, current_log_dir,
                              format_class_ap_table, write_metrics_json)
 from .image_emotion_record import ImageEmotionRecord, record_from_data_sample
+from .official_protocol import OfficialScores, score_official
+from .official_record import (OfficialImageRecord,
+                              official_record_from_data_sample)
 from .subject_scores import SubjectScores, score_subjects
 
 VAD_DIMENSIONS = ('valence', 'arousal', 'dominance')
 EVALUATED_SPLIT = 'evaluated split'
+PROTOCOLS = ('mmdsct', 'official')
 
 
 @METRICS.register_module()
@@ -54,9 +61,27 @@ class EmotionMetric(BaseMetric):
     - ``vad_mae_valence``, ``vad_mae_arousal``, ``vad_mae_dominance``,
       ``vad_mae`` (their mean): GT-matched mean absolute VAD error, when
       the model predicts VAD and the data has it.
+    - ``macro_F1``, only with ``thresholds``: the mean over classes (those
+      with positives) of the F1 of the GT-matched predicted label sets:
+      classes at or above their decision threshold (multi-label data), the
+      most probable class (single-label data); a GT without a prediction
+      gets no label.
 
     The per-class APs are logged as a table, and every figure is written to
     ``emotion_metrics.json`` (see :mod:`.emotion_report`).
+
+    ``protocol='official'`` scores instead exactly as the DSCT authors'
+    test script did (see :mod:`.official_protocol`) and returns only
+    ``mAP`` and ``accuracy`` (percent): every GT takes, among ALL subject
+    queries, the one of highest "+1 pixel" IoU (ties to the highest query
+    index, boxes unclamped); probabilities are the sigmoid (multi-label) or
+    the softmax (single-label) of the emotion logits; ``accuracy`` compares
+    the first positive GT class with the argmax; ``mAP`` is scikit-learn's
+    macro AP over all classes, a class without positives counting as 0; a GT
+    subject without any label is left out (counted in the log). It
+    needs the ``query_index``, ``emotion_logits`` and ``bboxes_unclamped``
+    that :class:`~mmdsct.models.dense_heads.DSCTHead` predicts. The JSON
+    file then also holds each GT subject's matched query.
 
     Args:
         prevalence_ann_file (str, optional): Annotation JSON of the training
@@ -64,6 +89,8 @@ class EmotionMetric(BaseMetric):
             split's own frequencies are used, with a warning.
         iou_thr (float): Least IoU of a detection-aware match.
             Defaults to 0.5.
+        protocol (str): ``'mmdsct'`` (the figures above) or ``'official'``
+            (the DSCT authors' protocol). Defaults to ``'mmdsct'``.
         out_dir (str, optional): Directory of the JSON file. Defaults to
             the directory of the run's log file (``work_dir/<timestamp>``);
             without a log file nothing is written.
@@ -75,29 +102,43 @@ class EmotionMetric(BaseMetric):
             Defaults to ``'emotion'``.
         collect_dir (str, optional): Directory used to gather results on
             CPU. Defaults to None.
+        thresholds (str | Sequence[float] | Mapping[str, float], optional):
+            Per-class decision thresholds for ``macro_F1``: values in class
+            order, class name → threshold, or the JSON file that
+            ``tools/analysis_tools/fit_emotion_thresholds.py`` writes. None
+            (default) reports no ``macro_F1``. Not used by the official
+            protocol.
     """
     default_prefix: Optional[str] = 'emotion'
 
     def __init__(self,
                  prevalence_ann_file: Optional[str] = None,
                  iou_thr: float = 0.5,
+                 protocol: str = 'mmdsct',
                  out_dir: Optional[str] = None,
                  out_file_name: str = METRICS_FILE_NAME,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
+                 collect_dir: Optional[str] = None,
+                 thresholds: Optional[Any] = None) -> None:
         super().__init__(
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)
+        if protocol not in PROTOCOLS:
+            raise ValueError(f'EmotionMetric protocol must be one of '
+                             f'{PROTOCOLS}, got {protocol!r}')
         self.prevalence_ann_file = prevalence_ann_file
         self.iou_thr = iou_thr
+        self.protocol = protocol
         self.out_dir = out_dir
         self.out_file_name = out_file_name
+        self.thresholds = thresholds
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         """Keep a compact record of each image (see
-        :class:`ImageEmotionRecord`).
+        :class:`ImageEmotionRecord`, or :class:`OfficialImageRecord` for
+        the official protocol).
 
         Args:
             data_batch (Any): The batch from the dataloader (unused).
@@ -106,9 +147,11 @@ class EmotionMetric(BaseMetric):
         """
         class_names = (self.dataset_meta or {}).get('emotion_classes')
         num_classes = len(class_names) if class_names else None
+        make_record = (official_record_from_data_sample
+                       if self.protocol == 'official' else
+                       record_from_data_sample)
         for data_sample in data_samples:
-            self.results.append(
-                record_from_data_sample(data_sample, num_classes))
+            self.results.append(make_record(data_sample, num_classes))
 
     def compute_metrics(self, results: List[ImageEmotionRecord]) -> dict:
         """Compute every figure from the records of all images (rank 0).
@@ -119,6 +162,8 @@ class EmotionMetric(BaseMetric):
         Returns:
             dict[str, float]: The figures listed in the class docstring.
         """
+        if self.protocol == 'official':
+            return self._compute_official(results)
         class_names = self._class_names(results)
         subjects = score_subjects(results, len(class_names), self.iou_thr)
         prevalence, prevalence_source = self._prevalence(
@@ -131,6 +176,7 @@ class EmotionMetric(BaseMetric):
         figures['bbox_mAP'] = box_stats['mAP'] * PERCENT
         figures['bbox_mAP_50'] = box_stats['mAP_50'] * PERCENT
         figures.update(self._vad_figures(subjects))
+        figures.update(self._threshold_figures(class_names, subjects))
         print_log(
             'Subject box AP (pycocotools):\n' + coco_summary,
             logger='current')
@@ -141,16 +187,97 @@ class EmotionMetric(BaseMetric):
         self._write_report(report)
         return figures
 
-    def _class_names(self, results: List[ImageEmotionRecord]) -> List[str]:
+    def _compute_official(self,
+                          results: List[OfficialImageRecord]) -> dict:
+        """``mAP`` and ``accuracy`` of the official protocol, in percent.
+
+        Args:
+            results (list[OfficialImageRecord]): One record per image.
+
+        Returns:
+            dict[str, float]: ``mAP`` and ``accuracy``.
+        """
+        class_names = self._class_names(results)
+        targets = np.concatenate([np.zeros((0, len(class_names)))] +
+                                 [r.gt_emotions for r in results])
+        multi_label = self._is_multi_label(targets)
+        scores = score_official(results, len(class_names), multi_label)
+        if scores.num_unlabelled:
+            print_log(
+                f'Official protocol: {scores.num_unlabelled} GT subject(s) '
+                'without any emotion label left out (the official script '
+                'cannot score them)',
+                logger='current',
+                level=logging.WARNING)
+        figures = {
+            'mAP': scores.mAP * PERCENT,
+            'accuracy': scores.accuracy * PERCENT
+        }
+        table = format_class_ap_table(
+            class_names, {
+                'AP (official)': scores.per_class_ap * PERCENT,
+                'positives': scores.targets.sum(axis=0).astype(int)
+            })
+        print_log(
+            'Official protocol: '
+            f'{"sigmoid" if multi_label else "softmax"} probabilities, '
+            '"+1" IoU matching over all queries, last query wins ties; '
+            'emotion AP per class:\n' + table,
+            logger='current')
+        self._write_report(
+            self._official_report(results, class_names, multi_label, scores,
+                                  figures))
+        return figures
+
+    def _official_report(self, results: List[OfficialImageRecord],
+                         class_names: List[str], multi_label: bool,
+                         scores: OfficialScores, figures: dict) -> dict:
+        """The JSON report of the official protocol."""
+        report = dict(
+            protocol='official',
+            metrics=figures,
+            emotion_classes=class_names,
+            multi_label=multi_label,
+            probabilities='sigmoid' if multi_label else 'softmax',
+            per_class=dict(
+                AP=scores.per_class_ap * PERCENT,
+                num_positives=scores.targets.sum(axis=0).astype(int)),
+            subjects=dict(
+                img_id=scores.img_ids,
+                matched_query=scores.matched_queries,
+                gt_class=scores.gt_classes,
+                pred_class=scores.pred_classes),
+            counts=dict(
+                images=len(results),
+                gt_subjects=len(scores.targets),
+                unlabelled_subjects_left_out=scores.num_unlabelled,
+                predictions=sum(len(r.pred_bboxes) for r in results)),
+            units='percent')
+        runtime_info = MessageHub.get_current_instance().runtime_info
+        report.update({
+            key: runtime_info[key]
+            for key in ('epoch', 'iter') if key in runtime_info
+        })
+        return report
+
+    def _class_names(self, results: list) -> List[str]:
         """``dataset_meta['emotion_classes']``, or made-up names."""
         class_names = (self.dataset_meta or {}).get('emotion_classes')
         if class_names:
             return list(class_names)
-        num_classes = next((r.pred_emotions.shape[1] for r in results), 0)
+        num_classes = next((self._record_classes(r) for r in results), 0)
         print_log(
             'dataset_meta has no emotion_classes: classes are named by '
             'index', logger='current', level=logging.WARNING)
         return [f'class_{c}' for c in range(num_classes)]
+
+    @staticmethod
+    def _record_classes(record: Any) -> int:
+        """Number of emotion classes of either kind of record."""
+        emotions = getattr(record, 'pred_emotions', None)
+        if emotions is None:
+            emotions = record.pred_emotion_logits
+        return emotions.shape[1]
 
     def _is_multi_label(self, targets: np.ndarray) -> bool:
         """``dataset_meta['multi_label']``, else whether any GT subject has
@@ -260,6 +387,21 @@ class EmotionMetric(BaseMetric):
         ]
         return subject_box_ap(images)
 
+    def _threshold_figures(self, class_names: List[str],
+                           subjects: SubjectScores) -> dict:
+        """``macro_F1`` at ``thresholds`` (GT-matched label sets)."""
+        if self.thresholds is None:
+            return {}
+        thresholds = decision_thresholds_array(
+            self.thresholds, class_names, 'EmotionMetric thresholds')
+        labels = predict_label_sets(subjects.scores, thresholds,
+                                    self._is_multi_label(subjects.targets),
+                                    subjects.has_prediction)
+        return {
+            'macro_F1': macro_f1(f1_per_class(labels, subjects.targets)) *
+            PERCENT
+        }
+
     @staticmethod
     def _vad_figures(subjects: SubjectScores) -> dict:
         """Mean absolute VAD error per dimension, GT-matched."""
@@ -319,6 +461,7 @@ class EmotionMetric(BaseMetric):
                 gt_subjects=len(subjects.targets),
                 predictions=sum(len(r.pred_scores) for r in results)),
             units='percent, except vad_mae_* (units of the VAD labels)',
+            protocol=self.protocol,
             iou_thr=self.iou_thr)
         if not multi_label:
             report.update(self._confusion_matrices(subjects))

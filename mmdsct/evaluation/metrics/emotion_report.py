@@ -16,7 +16,16 @@ plot_emotion_ap.py`` draws it. Its keys:
   column counts subjects without a (matching) prediction;
 - ``subject_box``: the 12 COCO statistics of the subject boxes;
 - ``counts``: numbers of images, GT subjects and predictions;
-- ``units``, ``iou_thr`` and, during training, ``epoch`` and ``iter``.
+- ``units``, ``iou_thr``, ``protocol`` (``'mmdsct'``) and, during
+  training, ``epoch`` and ``iter``.
+
+With ``EmotionMetric(protocol='official')`` the file holds ``protocol``
+(``'official'``), ``metrics``, ``emotion_classes``, ``multi_label``,
+``probabilities`` (``'sigmoid'`` or ``'softmax'``), ``per_class`` (``AP``,
+``num_positives``), ``subjects`` (per GT subject in evaluation order:
+``img_id``, ``matched_query``, ``gt_class``, ``pred_class``), ``counts``
+(``images``, ``gt_subjects`` scored, ``unlabelled_subjects_left_out``,
+``predictions``) and ``units``.
 
 ``NaN`` (an undefined figure) is written as ``null``.
 """

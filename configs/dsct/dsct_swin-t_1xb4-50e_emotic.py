@@ -1,0 +1,3 @@
+# DSCT Swin-T on EMOTIC, PAMI 2019 release (body boxes), our protocol: the
+# mmdet-style name of dsct_swin_emotic.py (1 GPU x batch 4, 50 epochs).
+_base_ = './dsct_swin_emotic.py'
