@@ -16,17 +16,19 @@ from typing import Any, Iterator, List
 import torch.nn as nn
 from mmengine.logging import MMLogger
 
-#: ``init_cfg`` type that loads weights from a checkpoint.
-PRETRAINED_TYPE = 'Pretrained'
-#: Every ``init_cfg`` type that loads weights (``FirstAvailablePretrained``:
-#: see :mod:`mmdsct.models.utils.first_available_pretrained`).
-PRETRAINED_TYPES = (PRETRAINED_TYPE, 'FirstAvailablePretrained')
+#: Part of the name of every ``init_cfg`` type that loads weights from a
+#: checkpoint: mmengine's ``Pretrained`` (class ``PretrainedInit``) and
+#: mmdsct's ``FirstAvailablePretrained``.
+PRETRAINED_MARK = 'Pretrained'
 
 
 def _is_pretrained(init_cfg: Any) -> bool:
     """Whether an ``init_cfg`` (a dict or a list of them) loads weights."""
     if isinstance(init_cfg, dict):
-        return init_cfg.get('type') in PRETRAINED_TYPES
+        init_type = init_cfg.get('type')
+        name = init_type if isinstance(init_type, str) else getattr(
+            init_type, '__name__', '')
+        return PRETRAINED_MARK in name
     if isinstance(init_cfg, (list, tuple)):
         return any(_is_pretrained(item) for item in init_cfg)
     return False

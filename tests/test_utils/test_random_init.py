@@ -15,6 +15,8 @@ def test_pretrained_init_cfgs_are_dropped_at_any_depth():
         backbone=dict(
             init_cfg=dict(type='Pretrained', checkpoint='torchvision://x')),
         neck=dict(init_cfg=dict(type='Xavier', layer='Conv2d')),
+        init_cfg=dict(
+            type='FirstAvailablePretrained', checkpoints=['a.pth']),
         branches=[
             dict(init_cfg=[
                 dict(type='Normal', std=0.01),
@@ -22,9 +24,9 @@ def test_pretrained_init_cfgs_are_dropped_at_any_depth():
             ])
         ])
     dropped = drop_pretrained_init_cfgs(cfg)
-    assert dropped == ['model.backbone.init_cfg',
+    assert dropped == ['model.backbone.init_cfg', 'model.init_cfg',
                        'model.branches[0].init_cfg']
-    assert cfg['backbone']['init_cfg'] is None
+    assert cfg['backbone']['init_cfg'] is None and cfg['init_cfg'] is None
     assert cfg['branches'][0]['init_cfg'] is None
     assert cfg['neck']['init_cfg'] == dict(type='Xavier', layer='Conv2d')
 
