@@ -112,8 +112,8 @@ def test_mim_search_train_test_from_installed_copy(installed_env,
     work_dir = tmp_path / 'tiny'
     train = run([
         MIM, 'train', 'mmdsct', 'dsct_tiny_synth.py', '--gpus', '0',
-        '--work-dir', work_dir, '--cfg-options', f'train_cfg.max_iters={ITERS}',
-        f'train_cfg.val_interval={ITERS}',
+        '--work-dir', work_dir, '--cfg-options',
+        f'train_cfg.max_iters={ITERS}', f'train_cfg.val_interval={ITERS}',
         f'default_hooks.checkpoint.interval={ITERS}',
         'train_dataloader.batch_size=2'
     ], cwd=synth_workspace, env=env)
