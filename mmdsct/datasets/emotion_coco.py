@@ -3,14 +3,16 @@ import json
 import logging
 import os.path as osp
 from collections import Counter
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from mmdet.datasets import CocoDataset
 from mmdet.registry import DATASETS
-from mmengine.fileio import get_local_path
+from mmengine.fileio import get, get_local_path
 from mmengine.logging import print_log
 
-from .emotion_coco_writer import PERSON_CATEGORY_ID, clip_box_xyxy
+from .emotion_coco_writer import PERSON_CATEGORY_ID, all_finite, clip_box_xyxy
+from .image_checks import (DegenerateImageError, UnreadableImageError,
+                           check_image_size, decode_image)
 
 REQUIRED_TOP_KEYS = ('images', 'annotations', 'emotion_classes')
 REQUIRED_IMAGE_KEYS = ('id', 'file_name', 'width', 'height')
@@ -38,15 +40,28 @@ class EmotionCocoDataset(CocoDataset):
     still yields label arrays of the right width.
 
     Validation: a file that cannot be parsed, misses a required key, has
-    ``emotion_classes`` different from the configured ones, mixes label
-    kinds, has a label vector of the wrong length, an ``emotion`` index out
-    of range, a ``vad`` of the wrong length, VAD on only some subjects, an
-    unknown ``category_id``, an annotation of an unknown image or duplicate
-    ids raises :class:`EmotionAnnotationError` naming the file and the
-    entry. Boxes are handled as documented, not raised: a box partly outside
-    the image is clipped to it (counted as clipped); a box entirely outside
-    the image or of zero area is skipped. Both counts are logged once per
-    file and kept in :attr:`box_counts`.
+    no images, has ``emotion_classes`` different from the configured ones,
+    mixes label kinds, has a label vector of the wrong length, an
+    ``emotion`` index out of range, a ``vad`` that is not three finite
+    numbers, a ``bbox`` that is not four finite numbers (NaN, infinity,
+    strings, ...), VAD on only some subjects, an unknown ``category_id``,
+    an id that is not an integer, an image size that is not a positive
+    finite number or breaks the size rule of
+    :func:`~mmdsct.datasets.image_checks.check_image_size` (e.g. 1x500), an
+    annotation of an unknown image or duplicate ids raises
+    :class:`EmotionAnnotationError` naming the file and the entry (the
+    annotation id and its image). So does a file left with no image after
+    ``filter_cfg``. Boxes are handled as documented, not raised: a box
+    partly outside the image is clipped to it (counted as clipped); a box
+    entirely outside the image or of zero area is skipped. Both counts are
+    logged once per file and kept in :attr:`box_counts`.
+
+    Images: when the pipeline fails on an image (an empty, undecodable or
+    degenerate file, which mmcv's loader and cv2's resize report without
+    the path), the file is checked and the error names it: an
+    :class:`~mmdsct.datasets.image_checks.UnreadableImageError` or
+    :class:`~mmdsct.datasets.image_checks.DegenerateImageError`; any other
+    error gets a note with the image path.
 
     Metainfo: ``classes`` is ``('person',)``; ``emotion_classes`` is taken
     from the file unless the class or the config fixes it (then the two must
@@ -82,6 +97,9 @@ class EmotionCocoDataset(CocoDataset):
             if not isinstance(content[key], list):
                 self._fail(f'{key} must be a list, got '
                            f'{type(content[key]).__name__}.')
+        if not content['images']:
+            self._fail('the file has no images (its images list is empty); '
+                       'an annotation file needs at least one image.')
         self._update_emotion_metainfo(content)
         images = self._index_images(content['images'])
         annotations = self._group_annotations(content['annotations'], images)
@@ -101,6 +119,53 @@ class EmotionCocoDataset(CocoDataset):
         }
         self._log_box_counts()
         return data_list
+
+    def filter_data(self) -> List[dict]:
+        """mmdet's filtering, failing clearly when no image is left.
+
+        Returns:
+            list[dict]: The data infos kept by ``filter_cfg``.
+        """
+        data_list = super().filter_data()
+        if not data_list:
+            self._fail(f'no image is left after filtering with filter_cfg='
+                       f'{self.filter_cfg} (of {len(self.data_list)} images, '
+                       'none has a subject kept); check the boxes, or set '
+                       'filter_empty_gt=False.')
+        return data_list
+
+    def prepare_data(self, idx: int) -> Any:
+        """Run the pipeline; a failure names the image file.
+
+        Args:
+            idx (int): Index of the data info.
+
+        Returns:
+            Any: The pipeline's output.
+        """
+        try:
+            return super().prepare_data(idx)
+        except (UnreadableImageError, FileNotFoundError):
+            raise
+        except Exception as error:
+            img_path = self.get_data_info(idx).get('img_path')
+            if img_path is None:
+                raise
+            self._check_image_file(img_path, error)
+            error.add_note(f'(while preparing image {img_path} of '
+                           f'{self.ann_file})')
+            raise
+
+    def _check_image_file(self, img_path: str, error: Exception) -> None:
+        """Raise a named image error when ``img_path`` is the cause."""
+        try:
+            content = get(img_path, backend_args=self.backend_args)
+        except Exception:  # a missing file: mmcv's own error names it
+            return
+        try:
+            decode_image(content, img_path)
+        except UnreadableImageError as image_error:
+            raise image_error from error
 
     def parse_data_info(self, raw_data_info: dict) -> dict:
         """Turn one image and its validated annotations into a data info.
@@ -133,7 +198,7 @@ class EmotionCocoDataset(CocoDataset):
 
     def _parse_instance(self, annotation: dict, image: dict) -> Optional[dict]:
         """Parse one subject; None when its box is skipped."""
-        x, y, w, h = annotation['bbox']
+        x, y, w, h = annotation['bbox']  # finite numbers (checked)
         if w <= 0 or h <= 0:
             self.box_counts[SKIP_ZERO_AREA] += 1
             return None
@@ -246,6 +311,9 @@ class EmotionCocoDataset(CocoDataset):
             self._fail(f'emotion_class_groups must be an object, got '
                        f'{groups!r}.')
         for name, members in groups.items():
+            if not isinstance(members, list):
+                self._fail(f'emotion_class_groups[{name!r}] must be a list '
+                           f'of class names, got {members!r}.')
             unknown = [m for m in members if m not in classes]
             if unknown:
                 self._fail(f'emotion_class_groups[{name!r}] names unknown '
@@ -256,14 +324,30 @@ class EmotionCocoDataset(CocoDataset):
         indexed: Dict[int, dict] = {}
         for image in images:
             self._check_keys(image, REQUIRED_IMAGE_KEYS, 'an image entry')
+            self._check_id(image['id'], f'image {image["id"]!r}')
             if image['id'] in indexed:
                 self._fail(f'image id {image["id"]} appears twice.')
-            size = (image['width'], image['height'])
-            if not all(isinstance(v, (int, float)) and v > 0 for v in size):
-                self._fail(f'image {image["id"]} ({image["file_name"]}) has '
-                           f'size {image["width"]}x{image["height"]}.')
+            where = f'image {image["id"]}'
+            if not isinstance(image['file_name'], str) or not image[
+                    'file_name']:
+                self._fail(f'{where}: file_name must be a non-empty string, '
+                           f'got {image["file_name"]!r}.')
+            width, height = image['width'], image['height']
+            where = f'image {image["id"]} ({image["file_name"]})'
+            if not all_finite((width, height)) or min(width, height) <= 0:
+                self._fail(f'{where} has size {width!r}x{height!r}; width '
+                           'and height must be positive finite numbers.')
+            try:
+                check_image_size(height, width, where)
+            except DegenerateImageError as error:
+                self._fail(str(error))
             indexed[image['id']] = image
         return indexed
+
+    def _check_id(self, value, where: str) -> None:
+        """Fail when an id is not an integer."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            self._fail(f'{where}: an id must be an integer, got {value!r}.')
 
     def _group_annotations(self, annotations: list,
                            images: Dict[int, dict]) -> Dict[int, List[dict]]:
@@ -271,10 +355,12 @@ class EmotionCocoDataset(CocoDataset):
         grouped: Dict[int, List[dict]] = {image_id: [] for image_id in images}
         seen_ids = set()
         for annotation in annotations:
-            where = f'annotation {annotation["id"]}'
+            where = f'annotation {annotation["id"]!r}'
+            self._check_id(annotation['id'], where)
             if annotation['id'] in seen_ids:
                 self._fail(f'{where}: the id appears twice.')
             seen_ids.add(annotation['id'])
+            self._check_id(annotation['image_id'], f'{where}: image_id')
             if annotation['image_id'] not in images:
                 self._fail(f'{where}: image_id {annotation["image_id"]} is '
                            'not among the images.')
@@ -282,19 +368,35 @@ class EmotionCocoDataset(CocoDataset):
                 self._fail(f'{where}: category_id '
                            f'{annotation["category_id"]} is not '
                            f'{PERSON_CATEGORY_ID} (person).')
-            self._check_box(annotation['bbox'], where)
+            image = images[annotation['image_id']]
+            where_image = (f'{where} of image {image["id"]} '
+                           f'({image["file_name"]})')
+            self._check_box(annotation['bbox'], where_image)
+            self._check_vad(annotation.get('vad'), where_image)
             self._check_label(annotation, where)
+            if annotation.get('iscrowd', 0) not in (0, 1):
+                self._fail(f'{where_image}: iscrowd must be 0 or 1, got '
+                           f'{annotation["iscrowd"]!r}.')
             grouped[annotation['image_id']].append(annotation)
         return grouped
 
     def _check_box(self, bbox, where: str) -> None:
-        """Fail when ``bbox`` is not four numbers."""
+        """Fail when ``bbox`` is not four finite numbers."""
         if (not isinstance(bbox, list) or len(bbox) != BOX_VALUES
-                or not all(isinstance(v, (int, float)) for v in bbox)):
-            self._fail(f'{where}: bbox must be [x, y, w, h], got {bbox!r}.')
+                or not all_finite(bbox)):
+            self._fail(f'{where}: bbox must be [x, y, w, h], four finite '
+                       f'numbers, got {bbox!r}.')
+
+    def _check_vad(self, vad, where: str) -> None:
+        """Fail when a given ``vad`` is not three finite numbers."""
+        if vad is not None and (not isinstance(vad, list)
+                                or len(vad) != VAD_VALUES
+                                or not all_finite(vad)):
+            self._fail(f'{where}: vad must be [valence, arousal, '
+                       f'dominance], three finite numbers, got {vad!r}.')
 
     def _check_label(self, annotation: dict, where: str) -> None:
-        """Fail on a label vector, class index or VAD of the wrong form."""
+        """Fail on a label vector or class index of the wrong form."""
         num_classes = len(self._metainfo['emotion_classes'])
         if 'emotions' in annotation:
             emotions = annotation['emotions']
@@ -311,11 +413,6 @@ class EmotionCocoDataset(CocoDataset):
                     or not 0 <= emotion < num_classes):
                 self._fail(f'{where}: emotion must be an int in '
                            f'[0, {num_classes}), got {emotion!r}.')
-        vad = annotation.get('vad')
-        if vad is not None and (not isinstance(vad, list)
-                                or len(vad) != VAD_VALUES):
-            self._fail(f'{where}: vad must be [valence, arousal, '
-                       f'dominance], got {vad!r}.')
 
     def _check_vad_presence(self, annotations: list) -> bool:
         """Return whether the file has VAD; fail if only some subjects do."""

@@ -21,12 +21,25 @@ Every converter and the synthetic generator build their output with
 Image and annotation ids start at 1: pycocotools' ``COCOeval`` treats an
 annotation id of 0 as "unmatched", so a ground truth with id 0 could never
 be matched.
+
+Every number written is finite: :class:`EmotionCocoWriter` refuses NaN and
+infinity in sizes, boxes and VAD, and the JSON is serialised with
+``allow_nan=False``. :func:`write_annotation_files` writes the files of all
+splits together: all of them or none.
 """
 import json
+import math
+import numbers
 import os
 import os.path as osp
+import shutil
+import tempfile
 from collections import Counter
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..utils.atomic_backend import atomic_write_bytes
 
 PERSON_CATEGORY_ID = 1
 PERSON_CATEGORY = {'id': PERSON_CATEGORY_ID, 'name': 'person'}
@@ -46,13 +59,33 @@ def clip_box_xyxy(box: Sequence[float], width: int,
     Returns:
         tuple | None: The clipped box, or None when nothing of positive area
         is left inside the image (a box outside the image or of zero area).
+
+    Raises:
+        ValueError: If a coordinate is NaN or infinite (it would otherwise
+            pass as "clipped"); callers check values first to name the entry.
     """
     x1, y1, x2, y2 = (float(v) for v in box)
+    if not all(math.isfinite(v) for v in (x1, y1, x2, y2)):
+        raise ValueError(f'Box {list(box)} has a non-finite coordinate.')
     x1, x2 = min(max(x1, 0.0), width), min(max(x2, 0.0), width)
     y1, y2 = min(max(y1, 0.0), height), min(max(y2, 0.0), height)
     if x2 <= x1 or y2 <= y1:
         return None
     return x1, y1, x2, y2
+
+
+def all_finite(values: Sequence) -> bool:
+    """Whether every value is a finite real number (bools are not numbers).
+
+    Args:
+        values (Sequence): Values to check (Python or numpy scalars).
+
+    Returns:
+        bool: True when all are finite numbers.
+    """
+    return all(
+        isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+        and math.isfinite(v) for v in values)
 
 
 def format_counts(title: str, counts: Dict[str, int]) -> str:
@@ -110,6 +143,9 @@ class EmotionCocoWriter:
         Returns:
             int: The new image id.
         """
+        if not all_finite((width, height)) or width <= 0 or height <= 0:
+            raise ValueError(f'Image {file_name} has size {width}x{height}; '
+                             'both must be positive finite numbers.')
         image_id = len(self.images) + 1
         self.images.append(
             dict(
@@ -141,6 +177,9 @@ class EmotionCocoWriter:
             int: The new annotation id.
         """
         x1, y1, x2, y2 = (float(v) for v in box_xyxy)
+        if not all_finite((x1, y1, x2, y2)):
+            raise ValueError(f'Subject box {list(box_xyxy)} of image '
+                             f'{image_id} has a non-finite coordinate.')
         width, height = x2 - x1, y2 - y1
         if width <= 0 or height <= 0:
             raise ValueError(f'Subject box {list(box_xyxy)} of image '
@@ -154,7 +193,11 @@ class EmotionCocoWriter:
             category_id=PERSON_CATEGORY_ID)
         annotation.update(self._label_fields(emotions, emotion))
         if vad is not None:
-            annotation['vad'] = [float(v) for v in vad]
+            vad = [float(v) for v in vad]
+            if not all_finite(vad):
+                raise ValueError(f'VAD {vad} of a subject of image '
+                                 f'{image_id} has a non-finite value.')
+            annotation['vad'] = vad
         self.annotations.append(annotation)
         return annotation['id']
 
@@ -196,15 +239,62 @@ class EmotionCocoWriter:
                 counts[self.emotion_classes[annotation['emotion']]] += 1
         return counts
 
+    def to_json_bytes(self) -> bytes:
+        """The annotation file as UTF-8 JSON.
+
+        Returns:
+            bytes: The file's content.
+
+        Raises:
+            ValueError: If a value is NaN or infinite (never written).
+        """
+        return json.dumps(self.to_dict(), allow_nan=False).encode('utf-8')
+
     def dump(self, path: str) -> None:
-        """Write the JSON file, creating its folder.
+        """Write the JSON file atomically, creating its folder.
 
         Args:
             path (str): Output file path.
         """
-        folder = osp.dirname(osp.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        tmp_path = path + '.tmp'
-        with open(tmp_path, 'w', encoding='utf-8') as file:
-            json.dump(self.to_dict(), file)
-        os.replace(tmp_path, path)
+        write_annotation_files({path: self})
+
+
+def write_annotation_files(files: Mapping[str, EmotionCocoWriter]) -> None:
+    """Write the annotation files of several splits: all of them or none.
+
+    Every file is serialised first; then each is written (fsynced, with
+    :func:`~mmdsct.utils.atomic_backend.atomic_write_bytes`) into a
+    temporary folder beside its output; only when all are written is each
+    renamed to its output path. On any failure the temporary folders are
+    removed and the files already at the output paths are left as they
+    were, so a failed run never leaves a new split beside an older one.
+
+    Args:
+        files (Mapping[str, EmotionCocoWriter]): Output path of each file
+            and the writer holding its content. Folders are created.
+
+    Raises:
+        ValueError: If a file would hold NaN or infinity.
+        OSError: If a file cannot be written.
+    """
+    payloads = {
+        osp.abspath(path): writer.to_json_bytes()
+        for path, writer in files.items()
+    }
+    staging: Dict[str, str] = {}
+    try:
+        staged = []
+        for path, content in payloads.items():
+            folder = osp.dirname(path)
+            if folder not in staging:
+                os.makedirs(folder, exist_ok=True)
+                staging[folder] = tempfile.mkdtemp(
+                    prefix='.annotations-', suffix='.tmp', dir=folder)
+            tmp_path = osp.join(staging[folder], osp.basename(path))
+            atomic_write_bytes(content, tmp_path)
+            staged.append((tmp_path, path))
+        for tmp_path, path in staged:
+            os.replace(tmp_path, path)
+    finally:
+        for folder in staging.values():
+            shutil.rmtree(folder, ignore_errors=True)

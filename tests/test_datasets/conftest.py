@@ -85,6 +85,12 @@ def data_root(tmp_path):
 
 
 @pytest.fixture
+def write_png():
+    """:func:`write_image`: write a random PNG of a (width, height)."""
+    return write_image
+
+
+@pytest.fixture
 def write_annotations(data_root):
     """Write an annotation dict (or raw text) as a JSON file; return its
     path."""

@@ -9,7 +9,8 @@ import pytest
 import scipy.io
 from PIL import Image
 
-from mmdsct.datasets import CAERS_CLASSES, EMOTIC_CLASSES, EmotionCocoDataset
+from mmdsct.datasets import (CAERS_CLASSES, EMOTIC_CLASSES, EmotionCocoDataset,
+                             emotion_coco_writer)
 
 CONVERTERS = Path(__file__).resolve().parents[2] / 'tools' / \
     'dataset_converters'
@@ -444,3 +445,202 @@ def test_caers_unknown_class_folder_or_missing_split_fails(tmp_path):
         run_caers(tool, root, boxes, tmp_path / 'out')
     with pytest.raises(SystemExit, match=r'train: no such folder'):
         run_caers(tool, tmp_path / 'empty_root', boxes, tmp_path / 'out')
+
+
+# ------------------------------------------------ bad values, all-or-nothing
+
+
+def emotic_mat_with(tmp_path, split, persons, size=(50, 50), **entry):
+    """The fixture .mat with ``split`` replaced by one image of
+    ``persons``; ``entry`` overrides image fields."""
+    fixture = emotic_fixture()
+    image = image_entry('x.jpg', 'mscoco/images', size, persons)
+    image.update(entry)
+    fixture[split] = struct_array([image])
+    mat_path = tmp_path / 'Annotations.mat'
+    scipy.io.savemat(mat_path, fixture)
+    return mat_path
+
+
+def test_emotic_json_never_holds_nan(tmp_path):
+    tool = load_tool('emotic_to_coco')
+    mat_path = tmp_path / 'Annotations.mat'
+    scipy.io.savemat(mat_path, emotic_fixture())  # val has a NaN valence
+    tool.main(['--mat', str(mat_path), '--out-dir', str(tmp_path / 'out')])
+    for split in ('train', 'val', 'test'):
+        text = (tmp_path / 'out' / f'emotic_{split}.json').read_text()
+        assert 'NaN' not in text and 'Infinity' not in text
+
+
+@pytest.mark.parametrize('person, message', [
+    (eval_person([0, np.nan, 10, 10], ['Fear'], [5, 5, 5]),
+     r'val\[0\]\.person\[0\]: body_bbox must be 4 finite numbers'),
+    (eval_person([0, 0, np.inf, 10], ['Fear'], [5, 5, 5]),
+     'body_bbox must be 4 finite numbers'),
+    (dict(eval_person([0, 0, 1, 1], ['Fear'], [5, 5, 5]),
+          body_bbox='0 0 10 10'),
+     "body_bbox must be numbers, got '0 0 10 10'"),
+    (eval_person([0, 0, 10], ['Fear'], [5, 5, 5]),
+     'body_bbox must be 4 finite numbers'),
+    (eval_person([0, 0, 10, 10], ['Fear'], [np.inf, 5, 5]),
+     r'val\[0\]\.person\[0\]: the continuous label \[inf, 5.0, 5.0\] has '
+     'an infinite value'),
+    (eval_person([0, 0, 10, 10], ['Fear'], ['high', 5, 5]),
+     "valence must be numbers, got 'high'"),
+])
+def test_emotic_bad_values_fail_naming_the_person(tmp_path, person,
+                                                  message):
+    tool = load_tool('emotic_to_coco')
+    mat_path = emotic_mat_with(tmp_path, 'val', [person])
+    with pytest.raises(SystemExit, match=message) as error:
+        tool.main(['--mat', str(mat_path), '--out-dir', str(tmp_path)])
+    assert 'Annotations.mat' in str(error.value)
+    assert list(tmp_path.glob('*.json')) == []
+
+
+@pytest.mark.parametrize('entry, message', [
+    (dict(image_size=struct_array([dict(n_col='wide', n_row=50)])),
+     "image_size.n_col must be numbers, got 'wide'"),
+    (dict(image_size=struct_array([dict(n_col=np.nan, n_row=50)])),
+     'has image size nanx50; both must be positive integers'),
+    (dict(image_size=struct_array([dict(n_col=50.5, n_row=50)])),
+     'both must be positive integers'),
+    (dict(filename=np.array([1.0, 2.0])), 'filename must be text'),
+])
+def test_emotic_wrongly_typed_image_fields_fail_naming_the_entry(
+        tmp_path, entry, message):
+    tool = load_tool('emotic_to_coco')
+    person = eval_person([0, 0, 10, 10], ['Fear'], [5, 5, 5])
+    mat_path = emotic_mat_with(tmp_path, 'test', [person], **entry)
+    with pytest.raises(SystemExit, match=r'test\[0\].*' + message):
+        tool.main(['--mat', str(mat_path), '--out-dir', str(tmp_path)])
+
+
+def test_emotic_failure_in_val_leaves_older_outputs_untouched(tmp_path):
+    tool = load_tool('emotic_to_coco')
+    out_dir = tmp_path / 'out'
+    mat_path = tmp_path / 'Annotations.mat'
+    scipy.io.savemat(mat_path, emotic_fixture())
+    tool.main(['--mat', str(mat_path), '--out-dir', str(out_dir)])
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    assert sorted(before) == [
+        'emotic_test.json', 'emotic_train.json', 'emotic_val.json'
+    ]
+
+    fixture = emotic_fixture()
+    fixture['train'] = struct_array([
+        image_entry('changed.jpg', 'mscoco/images', (50, 50),
+                    [train_person([0, 0, 9, 9], ['Fear'], [1, 2, 3])])
+    ])
+    fixture['val'] = struct_array([
+        image_entry('c.jpg', 'ade20k/images', (50, 50),
+                    [eval_person([0, 0, np.nan, 5], ['Fear'], [1, 2, 3])])
+    ])
+    scipy.io.savemat(mat_path, fixture)
+    with pytest.raises(SystemExit, match=r'val\[0\]\.person\[0\]'):
+        tool.main(['--mat', str(mat_path), '--out-dir', str(out_dir)])
+    after = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    assert after == before  # no new train file, no temporary files
+
+
+def test_failed_write_leaves_no_output_and_older_files(tmp_path,
+                                                      monkeypatch):
+    tool = load_tool('emotic_to_coco')
+    mat_path = tmp_path / 'Annotations.mat'
+    scipy.io.savemat(mat_path, emotic_fixture())
+    out_dir = tmp_path / 'out'
+    out_dir.mkdir()
+    (out_dir / 'emotic_train.json').write_text('older train')
+    written = []
+    real_write = emotion_coco_writer.atomic_write_bytes
+
+    def fail_on_second(data, path):
+        if written:
+            raise OSError(28, 'No space left on device')
+        written.append(path)
+        real_write(data, path)
+
+    monkeypatch.setattr(emotion_coco_writer, 'atomic_write_bytes',
+                        fail_on_second)
+    with pytest.raises(SystemExit, match='nothing written to .*No space'):
+        tool.main(['--mat', str(mat_path), '--out-dir', str(out_dir)])
+    assert len(written) == 1
+    assert [p.name for p in out_dir.iterdir()] == ['emotic_train.json']
+    assert (out_dir / 'emotic_train.json').read_text() == 'older train'
+
+
+@pytest.mark.parametrize('change, message', [
+    (lambda c: c['annotations'][0].update(bbox=[10, np.nan, 20, 30]),
+     r'annotations\[0\] \(id 0\) of image 1: bbox must be \[x, y, w, h\], '
+     'four finite numbers, got \\[10, nan, 20, 30\\]'),
+    (lambda c: c['annotations'][1].update(bbox=[90, 70, np.inf, 20]),
+     r'annotations\[1\] \(id 1\) of image 1: bbox must be'),
+    (lambda c: c['annotations'][0].update(bbox='10 10 20 30'),
+     'bbox must be'),
+    (lambda c: c['annotations'][0].update(bbox=[10, '10', 20, 30]),
+     'bbox must be'),
+    (lambda c: c['annotations'][0].update(bbox=dict(x=1)), 'bbox must be'),
+    (lambda c: c['annotations'][0].update(image_id='1'),
+     r"annotations\[0\] \(id 0\): image_id: an id must be an integer"),
+    (lambda c: c['images'][0].update(width='100'),
+     r"images\[0\] \(mscoco/images/a.jpg\): width and height must be "
+     "positive finite numbers, got '100'x80"),
+    (lambda c: c['images'][0].update(height=np.inf), 'got 100xinf'),
+    (lambda c: c['images'][1].update(file_name=['b.jpg']),
+     r'images\[1\]: file_name must be a non-empty string'),
+    (lambda c: c['images'][1].update(id=1), 'image id 1 appears twice'),
+    (lambda c: c.update(images=dict(a=1)), 'images must be a list'),
+])
+def test_dsct_bad_values_fail_naming_entry_and_write_nothing(
+        tmp_path, change, message):
+    tool = load_tool('dsct_json_to_coco')
+    content = dsct_fixture()
+    change(content)
+    in_path = tmp_path / 'in.json'
+    in_path.write_text(json.dumps(content))  # NaN/Infinity as Python does
+    out_path = tmp_path / 'out' / 'o.json'
+    with pytest.raises(SystemExit, match=message) as error:
+        tool.main([str(in_path), str(out_path)])
+    assert 'in.json' in str(error.value)
+    assert not (tmp_path / 'out').exists()
+
+
+@pytest.mark.parametrize('coordinates', ['nan,2,11,12', '1,2,inf,12',
+                                         '1,-inf,11,12'])
+def test_caers_non_finite_box_fails_naming_the_line(tmp_path, coordinates):
+    tool = load_tool('caers_to_coco')
+    root = tmp_path / 'CAER-S'
+    boxes = caers_fixture(root)
+    lines = boxes.read_text().splitlines()
+    lines[1] = f'CAER-S/train/Angry/0.png,Angry,{coordinates}'
+    boxes.write_text('\n'.join(lines) + '\n')
+    with pytest.raises(SystemExit,
+                       match=r'boxes\.csv:2: x1,y1,x2,y2 must be finite'):
+        run_caers(tool, root, boxes, tmp_path / 'out')
+    assert not (tmp_path / 'out').exists()
+
+
+def test_caers_degenerate_image_is_a_counted_skip(tmp_path, capsys):
+    tool = load_tool('caers_to_coco')
+    root = tmp_path / 'CAER-S'
+    boxes = caers_fixture(root)
+    write_png(root / 'test' / 'Fear' / '0.png', (1, 500))
+    files = run_caers(tool, root, boxes, tmp_path / 'out')
+    names = [i['file_name'] for i in files['test']['images']]
+    assert 'test/Fear/0.png' not in names
+    assert ('skipped degenerate images (a side under 2 px or thinner than '
+            '1:64): 1') in capsys.readouterr().out
+
+
+def test_caers_failure_leaves_older_outputs_untouched(tmp_path):
+    tool = load_tool('caers_to_coco')
+    root = tmp_path / 'CAER-S'
+    boxes = caers_fixture(root)
+    out_dir = tmp_path / 'out'
+    run_caers(tool, root, boxes, out_dir)
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    with open(boxes, 'a') as file:
+        file.write('train/Happy/0.png,Happy,1,2,3\n')
+    with pytest.raises(SystemExit, match='expected 6 fields'):
+        run_caers(tool, root, boxes, out_dir)
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before

@@ -19,12 +19,19 @@ images (``--seed``), the rest stays in train.
 
 Skipped and counted: an image with no box line (unless
 ``--whole-image-box`` gives it the whole image as its box), an image that
-cannot be read, a box outside the image or of zero area (a box partly
-outside is clipped), a box line whose label differs from the image's
-folder, a second box line for the same image (the first is kept), and a
-box line whose image is not in the tree. A malformed box line, an unknown
-class name (folder or label) or a missing split folder stops the
-conversion with an error naming the file and the line.
+cannot be read (an empty or undecodable file), a degenerate image (a side
+under 2 pixels, or a long side more than 64 times the short one, e.g.
+1x500; see ``mmdsct.datasets.image_checks``), a box outside the image or
+of zero area (a box partly outside is clipped), a box line whose label
+differs from the image's folder, a second box line for the same image (the
+first is kept), and a box line whose image is not in the tree. A malformed
+box line (a wrong number of fields, coordinates that are not finite
+numbers: text, ``nan``, ``inf``), an unknown class name (folder or label)
+or a missing split folder stops the conversion with an error naming the
+file and the line.
+
+The three files are written only when all of them are ready: a failure
+leaves no new file behind and older files untouched.
 
 Example::
 
@@ -33,6 +40,7 @@ Example::
 """
 import argparse
 import csv
+import math
 import os
 import os.path as osp
 import sys
@@ -44,13 +52,16 @@ from PIL import Image
 from tqdm import tqdm
 
 from mmdsct.datasets import (CAERS_CLASS_ALIASES, CAERS_CLASSES,
-                             EmotionCocoWriter, clip_box_xyxy, format_counts)
+                             DegenerateImageError, EmotionCocoWriter,
+                             check_image_size, clip_box_xyxy, format_counts,
+                             write_annotation_files)
 
 RAW_SPLITS = ('train', 'test')
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp')
 CSV_FIELDS = ('path', 'label', 'x1', 'y1', 'x2', 'y2')
 NO_BOX = 'images without a box line'
 UNREADABLE = 'unreadable images'
+DEGENERATE = 'degenerate images (a side under 2 px or thinner than 1:64)'
 BAD_BOX = 'boxes outside the image or of zero area'
 LABEL_MISMATCH = 'box lines whose label differs from the folder'
 DUPLICATE = 'repeated box lines of an image (first kept)'
@@ -131,6 +142,10 @@ def parse_box_line(fields: List[str], where: str) -> Tuple[int, tuple]:
         raise CaersFormatError(
             f'{where}: x1,y1,x2,y2 must be numbers, got {fields[2:]!r}.'
         ) from error
+    if not all(math.isfinite(value) for value in box):
+        raise CaersFormatError(
+            f'{where}: x1,y1,x2,y2 must be finite numbers, got '
+            f'{fields[2:]!r}.')
     return label, box
 
 
@@ -189,6 +204,11 @@ def subject_box(image_path: str, label: int, root: str,
         skipped[UNREADABLE] += 1
         return None
     width, height = size
+    try:
+        check_image_size(height, width, image_path)
+    except DegenerateImageError:
+        skipped[DEGENERATE] += 1
+        return None
     if line is None:
         return width, height, (0.0, 0.0, float(width), float(height))
     _, line_label, raw_box = line
@@ -229,8 +249,8 @@ def convert(root: str, boxes_path: str, val_ratio: float, seed: int,
         tuple: {split: writer} for train/val/test, and the skip counts.
     """
     skipped = Counter({
-        NO_BOX: 0, UNREADABLE: 0, BAD_BOX: 0, LABEL_MISMATCH: 0,
-        DUPLICATE: 0, MISSING_IMAGE: 0
+        NO_BOX: 0, UNREADABLE: 0, DEGENERATE: 0, BAD_BOX: 0,
+        LABEL_MISMATCH: 0, DUPLICATE: 0, MISSING_IMAGE: 0
     })
     images = scan_tree(root)
     boxes = read_boxes(boxes_path, root, skipped)
@@ -284,18 +304,27 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Convert, write the three files and print a closing count."""
+    """Convert, write the three files together and print a closing count."""
     args = parse_args(argv)
     try:
         writers, skipped = convert(args.root, args.boxes, args.val_ratio,
                                    args.seed, args.whole_image_box)
     except CaersFormatError as error:
         sys.exit(f'caers_to_coco: {error}')
+    out_paths = {
+        split: osp.join(args.out_dir, f'caers_{split}.json')
+        for split in writers
+    }
+    try:
+        write_annotation_files(
+            {out_paths[split]: writer
+             for split, writer in writers.items()})
+    except (OSError, ValueError) as error:
+        sys.exit(f'caers_to_coco: nothing written to {args.out_dir}: '
+                 f'{error}')
     counts = {}
     for split, writer in writers.items():
-        out_path = osp.join(args.out_dir, f'caers_{split}.json')
-        writer.dump(out_path)
-        counts[f'{split} images (= subjects) -> {out_path}'] = len(
+        counts[f'{split} images (= subjects) -> {out_paths[split]}'] = len(
             writer.images)
     counts.update((f'skipped {reason}', count)
                   for reason, count in skipped.items())

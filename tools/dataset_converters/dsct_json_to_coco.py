@@ -14,8 +14,13 @@ which pycocotools' evaluation treats as "unmatched").
 Dropped and counted: a subject with ``category_id`` 0 (no label), a box
 outside the image or of zero area (a box partly outside is clipped), and an
 image left with no subject. A file that is not JSON, a missing key, a
-``category_id`` that is not an integer in [0, 2**26) or an annotation of an
-unknown image stops the conversion with an error naming the file and entry.
+``category_id`` that is not an integer in [0, 2**26), an annotation of an
+unknown image, or a value of the wrong kind (``images``/``annotations`` not
+lists, an id that is not an integer, a ``file_name`` that is not text, a
+size that is not a positive finite number, a ``bbox`` that is not four
+finite numbers: NaN, infinity, text) stops the conversion with an error
+naming the file and entry; nothing is written then. The output file is
+written atomically (a failed write leaves an older file untouched).
 
 Example::
 
@@ -30,8 +35,9 @@ from typing import Dict, List, Optional, Sequence
 
 from tqdm import tqdm
 
-from mmdsct.datasets import (EMOTIC_CLASSES, EmotionCocoWriter, clip_box_xyxy,
-                             format_counts)
+from mmdsct.datasets import (EMOTIC_CLASSES, EmotionCocoWriter, all_finite,
+                             clip_box_xyxy, format_counts,
+                             write_annotation_files)
 
 NUM_BITS = len(EMOTIC_CLASSES)
 BOX_VALUES = 4
@@ -70,6 +76,10 @@ def load_release(path: str) -> dict:
     missing = [key for key in ('images', 'annotations') if key not in content]
     if missing:
         raise DsctFormatError(f'{path}: lacks the key(s) {missing}.')
+    for key in ('images', 'annotations'):
+        if not isinstance(content[key], list):
+            raise DsctFormatError(f'{path}: {key} must be a list, got '
+                                  f'{type(content[key]).__name__}.')
     return content
 
 
@@ -80,6 +90,26 @@ def _check_keys(entry, keys: Sequence[str], where: str) -> None:
     missing = [key for key in keys if key not in entry]
     if missing:
         raise DsctFormatError(f'{where} lacks the key(s) {missing}.')
+
+
+def _check_id(value, where: str) -> None:
+    """Fail when an id is not an integer."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DsctFormatError(
+            f'{where}: an id must be an integer, got {value!r}.')
+
+
+def _check_image(image: dict, where: str) -> None:
+    """Fail on an image entry whose values have the wrong kind."""
+    _check_id(image['id'], f'{where}: id')
+    if not isinstance(image['file_name'], str) or not image['file_name']:
+        raise DsctFormatError(f'{where}: file_name must be a non-empty '
+                              f'string, got {image["file_name"]!r}.')
+    size = (image['width'], image['height'])
+    if not all_finite(size) or min(size) <= 0:
+        raise DsctFormatError(
+            f'{where} ({image["file_name"]}): width and height must be '
+            f'positive finite numbers, got {size[0]!r}x{size[1]!r}.')
 
 
 def _packed_label(annotation: dict, where: str) -> int:
@@ -105,10 +135,17 @@ def group_by_image(content: dict, path: str) -> Dict[int, List[dict]]:
     grouped: Dict[int, List[dict]] = {}
     for index, image in enumerate(content['images']):
         _check_keys(image, IMAGE_KEYS, f'{path}: images[{index}]')
+        _check_image(image, f'{path}: images[{index}]')
+        if image['id'] in grouped:
+            raise DsctFormatError(f'{path}: images[{index}]: image id '
+                                  f'{image["id"]} appears twice.')
         grouped[image['id']] = []
     for index, annotation in enumerate(content['annotations']):
         where = f'{path}: annotations[{index}]'
         _check_keys(annotation, ANNOTATION_KEYS, where)
+        named = (f'{where} (id {annotation["id"]!r})'
+                 if 'id' in annotation else where)
+        _check_id(annotation['image_id'], f'{named}: image_id')
         if annotation['image_id'] not in grouped:
             raise DsctFormatError(f'{where}: image_id '
                                   f'{annotation["image_id"]} is not among '
@@ -116,9 +153,10 @@ def group_by_image(content: dict, path: str) -> Dict[int, List[dict]]:
         _packed_label(annotation, where)
         bbox = annotation['bbox']
         if (not isinstance(bbox, list) or len(bbox) != BOX_VALUES
-                or not all(isinstance(v, (int, float)) for v in bbox)):
-            raise DsctFormatError(f'{where}: bbox must be [x, y, w, h], got '
-                                  f'{bbox!r}.')
+                or not all_finite(bbox)):
+            raise DsctFormatError(
+                f'{named} of image {annotation["image_id"]}: bbox must be '
+                f'[x, y, w, h], four finite numbers, got {bbox!r}.')
         grouped[annotation['image_id']].append(annotation)
     return grouped
 
@@ -179,7 +217,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         writer, skipped = convert(load_release(args.in_json), args.in_json)
     except DsctFormatError as error:
         sys.exit(f'dsct_json_to_coco: {error}')
-    writer.dump(args.out_json)
+    try:
+        write_annotation_files({args.out_json: writer})
+    except (OSError, ValueError) as error:
+        sys.exit(f'dsct_json_to_coco: {args.out_json} not written: {error}')
     counts = dict(images=len(writer.images), subjects=len(writer.annotations))
     counts.update(
         (f'skipped {reason}', count) for reason, count in skipped.items())

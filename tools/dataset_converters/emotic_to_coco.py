@@ -12,11 +12,18 @@ DESIGN.md §4.1) and writes ``OUT_DIR/emotic_{train,val,test}.json``:
   (``combined_categories``, ``combined_continuous``); ``emotions`` is the
   26-long multi-hot vector, ``vad`` [valence, arousal, dominance];
 * dropped and counted: a person without a categorical label, without a
-  (finite) continuous label, or whose box lies outside the image or has no
-  area (in this order of precedence); an image left with no person.
+  continuous label (missing, or NaN: MATLAB's mark of a missing value),
+  or whose box lies outside the image, has no area or is empty (in this
+  order of precedence); an image left with no person.
 
-A missing key, an unknown category name or an image entry without its
-fields stops the conversion with an error naming the file and the entry.
+A missing key, an unknown category name, an image entry without its fields,
+or a value of the wrong kind (a box that is not 4 finite numbers, an
+infinite or non-numeric VAD value such as ``'high'``, an image size that is
+not a positive integer, a file name that is not text) stops the conversion
+with an error naming the file and the entry (``split[image].person[k]``).
+
+The three files are written only when every split has been converted: a
+failure leaves no new file behind and older files untouched.
 
 Example::
 
@@ -25,17 +32,19 @@ Example::
         --out-dir data/emotic/annotations
 """
 import argparse
+import math
 import os.path as osp
 import sys
 from collections import Counter
-from typing import Iterable, List, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.io
 from tqdm import tqdm
 
 from mmdsct.datasets import (EMOTIC_CLASSES, VAD_DIMENSIONS, EmotionCocoWriter,
-                             clip_box_xyxy, format_counts)
+                             clip_box_xyxy, format_counts,
+                             write_annotation_files)
 
 SPLITS = ('train', 'val', 'test')
 IMAGE_FIELDS = ('filename', 'folder', 'image_size', 'person')
@@ -64,22 +73,60 @@ def category_names(value) -> List[str]:
     return [str(name).strip() for name in as_list(value) if str(name).strip()]
 
 
-def continuous_values(value) -> Optional[List[float]]:
-    """[valence, arousal, dominance] of a struct (or a 3-vector), or None
-    when missing or not finite."""
+def as_floats(value, what: str, where: str) -> np.ndarray:
+    """A MATLAB numeric value as a flat float array; text fails."""
+    try:
+        return np.asarray(value, dtype=float).ravel()
+    except (TypeError, ValueError) as error:
+        raise EmoticFormatError(
+            f'{where}: {what} must be numbers, got {value!r}.') from error
+
+
+def continuous_values(value, where: str) -> Optional[List[float]]:
+    """[valence, arousal, dominance] of a struct (or a 3-vector).
+
+    Args:
+        value: The continuous-label field of a person.
+        where (str): The entry, for messages.
+
+    Returns:
+        list[float] | None: The three values; None when the label is missing
+        (an empty field or value, or NaN, MATLAB's missing value).
+
+    Raises:
+        EmoticFormatError: If a value is not a number, is infinite, or the
+            field does not hold three values.
+    """
     items = as_list(value)
     if not items:
         return None
     if hasattr(items[0], 'valence'):
-        try:
-            vad = [float(np.squeeze(getattr(items[0], dim)))
-                   for dim in VAD_DIMENSIONS]
-        except (TypeError, ValueError):
+        missing = [d for d in VAD_DIMENSIONS if not hasattr(items[0], d)]
+        if missing:
+            raise EmoticFormatError(
+                f'{where}: the continuous label lacks the field(s) {missing}.')
+        dims = [
+            as_floats(getattr(items[0], dim), dim, where)
+            for dim in VAD_DIMENSIONS
+        ]
+        if any(values.size == 0 for values in dims):
             return None
+        if any(values.size != 1 for values in dims):
+            raise EmoticFormatError(
+                f'{where}: valence, arousal and dominance must be one number '
+                f'each, got {[values.tolist() for values in dims]}.')
+        vad = [float(values[0]) for values in dims]
     else:
-        vad = [float(v) for v in np.asarray(items, dtype=float).ravel()]
-    if len(vad) != len(VAD_DIMENSIONS) or not np.all(np.isfinite(vad)):
+        vad = as_floats(items, 'the continuous label', where).tolist()
+        if len(vad) != len(VAD_DIMENSIONS):
+            raise EmoticFormatError(
+                f'{where}: the continuous label must hold 3 values '
+                f'(valence, arousal, dominance), got {vad!r}.')
+    if any(math.isnan(v) for v in vad):
         return None
+    if not all(math.isfinite(v) for v in vad):
+        raise EmoticFormatError(
+            f'{where}: the continuous label {vad} has an infinite value.')
     return vad
 
 
@@ -111,18 +158,17 @@ class EmoticConverter:
         for index, entry in enumerate(tqdm(entries, desc=f'emotic {split}')):
             where = f'{self.mat_path}: {split}[{index}]'
             self._check_fields(entry, IMAGE_FIELDS, where)
+            file_name = self._file_name(entry, where)
             width, height = self._image_size(entry, where)
             subjects = []
-            for person in as_list(entry.person):
-                subject = self._subject(split, person, width, height, where,
-                                        skipped)
+            for number, person in enumerate(as_list(entry.person)):
+                subject = self._subject(split, person, width, height,
+                                        (where, number), skipped)
                 if subject is not None:
                     subjects.append(subject)
             if not subjects:
                 skipped[EMPTY_IMAGE] += 1
                 continue
-            file_name = osp.join(str(entry.folder).strip('/'),
-                                 str(entry.filename)).replace('\\', '/')
             image_id = writer.add_image(file_name, width, height)
             for box, emotions, vad in subjects:
                 writer.add_subject(image_id, box, emotions=emotions, vad=vad)
@@ -135,19 +181,40 @@ class EmoticConverter:
         if missing:
             raise EmoticFormatError(f'{where} lacks the field(s) {missing}.')
 
-    def _image_size(self, entry, where: str) -> tuple:
+    @staticmethod
+    def _file_name(entry, where: str) -> str:
+        """``<folder>/<filename>`` of an image entry; both must be text."""
+        for field in ('folder', 'filename'):
+            if not isinstance(getattr(entry, field), str):
+                raise EmoticFormatError(
+                    f'{where}: {field} must be text, got '
+                    f'{getattr(entry, field)!r}.')
+        return osp.join(entry.folder.strip('/'),
+                        entry.filename).replace('\\', '/')
+
+    def _image_size(self, entry, where: str) -> Tuple[int, int]:
         """(width, height) from ``image_size``."""
         size = entry.image_size
         self._check_fields(size, ('n_col', 'n_row'), f'{where}.image_size')
-        width, height = int(size.n_col), int(size.n_row)
-        if width <= 0 or height <= 0:
+        values = np.concatenate([
+            as_floats(size.n_col, 'image_size.n_col', where),
+            as_floats(size.n_row, 'image_size.n_row', where)
+        ])
+        if (len(values) != 2 or not np.all(np.isfinite(values))
+                or np.any(values <= 0) or np.any(values != np.round(values))):
             raise EmoticFormatError(
                 f'{where} ({entry.filename}) has image size '
-                f'{width}x{height}.')
-        return width, height
+                f'{size.n_col!r}x{size.n_row!r}; both must be positive '
+                'integers.')
+        return int(values[0]), int(values[1])
 
-    def _subject(self, split, person, width, height, where, skipped):
-        """(box, emotions, vad) of a person, or None when it is dropped."""
+    def _subject(self, split: str, person, width: int, height: int,
+                 position: Tuple[str, int], skipped: Counter):
+        """(box, emotions, vad) of a person, or None when it is dropped.
+
+        ``position`` is (the image entry, the person's index) for messages.
+        """
+        where, number = position
         combined = split != 'train'
         category_field = ('combined_categories'
                           if combined else 'annotations_categories')
@@ -155,21 +222,33 @@ class EmoticConverter:
                             if combined else 'annotations_continuous')
         self._check_fields(person, ('body_bbox', category_field,
                                     continuous_field), f'{where}.person')
+        image_where, where = where, f'{where}.person[{number}]'
         names = self._categories(person, category_field, combined)
         if not names:
             skipped[NO_CATEGORY] += 1
             return None
-        vad = continuous_values(getattr(person, continuous_field))
+        vad = continuous_values(getattr(person, continuous_field), where)
         if vad is None:
             skipped[NO_CONTINUOUS] += 1
             return None
-        box = np.asarray(person.body_bbox, dtype=float).ravel()
-        box = clip_box_xyxy(box, width, height) if len(
-            box) == BOX_VALUES else None
+        box = self._body_box(person, where)
+        box = None if box is None else clip_box_xyxy(box, width, height)
         if box is None:
             skipped[BAD_BOX] += 1
             return None
-        return box, self._multi_hot(names, where), vad
+        return box, self._multi_hot(names, image_where), vad
+
+    @staticmethod
+    def _body_box(person, where: str) -> Optional[List[float]]:
+        """The checked ``body_bbox`` (x1, y1, x2, y2); None when empty."""
+        box = as_floats(person.body_bbox, 'body_bbox', where)
+        if box.size == 0:
+            return None
+        if box.size != BOX_VALUES or not np.all(np.isfinite(box)):
+            raise EmoticFormatError(
+                f'{where}: body_bbox must be 4 finite numbers [x1 y1 x2 y2], '
+                f'got {box.tolist()}.')
+        return box.tolist()
 
     @staticmethod
     def _categories(person, field: str, combined: bool) -> List[str]:
@@ -225,22 +304,38 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Convert every split and print a closing count."""
+    """Convert every split, then write all files and print closing counts.
+
+    Nothing is written unless every split converts.
+    """
     args = parse_args(argv)
     try:
         mat = load_mat(args.mat)
         converter = EmoticConverter(args.mat)
-        for split in SPLITS:
-            writer, skipped = converter.convert(split, mat[split])
-            out_path = osp.join(args.out_dir, f'emotic_{split}.json')
-            writer.dump(out_path)
-            counts = dict(
-                images=len(writer.images), subjects=len(writer.annotations))
-            counts.update((f'skipped {reason}', count)
-                          for reason, count in skipped.items())
-            print(format_counts(f'{split} -> {out_path}:', counts))
+        converted = {
+            split: converter.convert(split, mat[split])
+            for split in SPLITS
+        }
     except EmoticFormatError as error:
         sys.exit(f'emotic_to_coco: {error}')
+    out_paths = {
+        split: osp.join(args.out_dir, f'emotic_{split}.json')
+        for split in SPLITS
+    }
+    try:
+        write_annotation_files({
+            out_paths[split]: writer
+            for split, (writer, _) in converted.items()
+        })
+    except (OSError, ValueError) as error:
+        sys.exit(f'emotic_to_coco: nothing written to {args.out_dir}: '
+                 f'{error}')
+    for split, (writer, skipped) in converted.items():
+        counts = dict(
+            images=len(writer.images), subjects=len(writer.annotations))
+        counts.update((f'skipped {reason}', count)
+                      for reason, count in skipped.items())
+        print(format_counts(f'{split} -> {out_paths[split]}:', counts))
 
 
 if __name__ == '__main__':

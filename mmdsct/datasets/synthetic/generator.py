@@ -10,16 +10,24 @@ Layout of ``out_dir``::
 ``file_name`` in the JSON is relative to ``out_dir``. Image ``i`` of a split
 depends only on (seed, split, i), so a split of N images is a prefix of the
 same split with more images and the same seed.
+
+:func:`generate_dataset` draws everything into a temporary folder inside
+``out_dir`` and moves it into place only when both splits are complete: a
+failed run leaves no new file behind and an older dataset untouched (its
+``images/{train,test}`` folders are replaced as a whole on success).
 """
 import os
 import os.path as osp
+import shutil
+import tempfile
 from collections import Counter
-from typing import Dict, Tuple
+from typing import Dict, Mapping, Tuple
 
 import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+from ...utils.atomic_backend import atomic_write_bytes
 from ..emotion_coco_writer import EmotionCocoWriter
 from .draw import render_scene
 from .rules import rule_document, rules_for
@@ -121,11 +129,44 @@ def generate_dataset(out_dir: str,
     Returns:
         dict: Per split, (images, subjects, subjects per class).
     """
-    summary = {}
-    for split, num_images in (('train', num_train), ('test', num_test)):
-        writer = generate_split(out_dir, split, num_images, seed, **kwargs)
-        writer.dump(
-            osp.join(out_dir, 'annotations', f'synth_{split}.json'))
-        summary[split] = (len(writer.images), len(writer.annotations),
-                          writer.label_counts())
-    return summary
+    os.makedirs(out_dir, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix='.synth-', suffix='.tmp', dir=out_dir)
+    try:
+        writers = {
+            split: generate_split(staging, split, num_images, seed, **kwargs)
+            for split, num_images in (('train', num_train), ('test',
+                                                             num_test))
+        }
+        _move_into_place(staging, out_dir, writers)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {
+        split: (len(writer.images), len(writer.annotations),
+                writer.label_counts())
+        for split, writer in writers.items()
+    }
+
+
+def _move_into_place(staging: str, out_dir: str,
+                     writers: Mapping[str, EmotionCocoWriter]) -> None:
+    """Move the staged splits into ``out_dir``.
+
+    The annotation files are written into ``staging`` first (the step that
+    can fail on a full disk); then each ``images/<split>`` folder is
+    swapped in (an older one is moved into ``staging`` and removed with it)
+    and the annotation files are renamed into place.
+    """
+    staged_json = {}
+    for split, writer in writers.items():
+        staged_json[split] = osp.join(staging, f'synth_{split}.json')
+        atomic_write_bytes(writer.to_json_bytes(), staged_json[split])
+    os.makedirs(osp.join(out_dir, 'images'), exist_ok=True)
+    os.makedirs(osp.join(out_dir, 'annotations'), exist_ok=True)
+    for split in writers:
+        target = osp.join(out_dir, 'images', split)
+        if osp.lexists(target):
+            os.replace(target, osp.join(staging, f'old-{split}'))
+        os.replace(osp.join(staging, 'images', split), target)
+    for split, path in staged_json.items():
+        os.replace(path,
+                   osp.join(out_dir, 'annotations', f'synth_{split}.json'))
