@@ -12,6 +12,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.mmdsct-installed
 DEPS := requirements.txt requirements/build.txt requirements/tests.txt \
+        requirements/mim.txt \
         setup.cfg setup.py pyproject.toml
 
 .PHONY: install test demo clean-venv
@@ -23,6 +24,7 @@ $(STAMP): $(DEPS)
 	$(PIP) install "$(TORCH)" -r requirements/build.txt
 	MMCV_WITH_OPS=1 $(PIP) install --no-build-isolation \
 	    -r requirements.txt -r requirements/tests.txt
+	$(PIP) install --no-deps -r requirements/mim.txt
 	$(PIP) install --no-build-isolation --no-deps -e .
 	$(PY) -c "import mmcv.ops, mmdsct; print('mmdsct', mmdsct.__version__, 'installed')"
 	touch $@
