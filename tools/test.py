@@ -66,10 +66,10 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    try:
-        run_test(args)
-    finally:
-        destroy_distributed()
+    run_test(args)
+    # Close a distributed run's process group before the interpreter exits
+    # (not after an error: another rank may be blocked in a collective).
+    destroy_distributed()
 
 
 def run_test(args: argparse.Namespace) -> None:

@@ -59,10 +59,10 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    try:
-        run_training(args)
-    finally:
-        destroy_distributed()
+    run_training(args)
+    # Close a distributed run's process group before the interpreter exits
+    # (not after an error: another rank may be blocked in a collective).
+    destroy_distributed()
 
 
 def run_training(args: argparse.Namespace) -> None:

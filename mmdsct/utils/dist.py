@@ -51,13 +51,21 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
 
 
 def destroy_distributed() -> None:
-    """Close the default process group, if one is open.
+    """Close the default process group after a successful run, if one is
+    open.
 
-    Called by the tools when they finish (also after an error). A gloo
-    group left open is torn down while the interpreter exits, when its
-    threads may still run, and the process can then abort with
-    ``terminate called without an active exception`` (SIGABRT) although the
-    job itself succeeded.
+    All ranks first meet at a barrier (none exits while another still
+    talks to it), then the group is destroyed while the interpreter is
+    fully alive. A gloo group left to the interpreter's exit is torn down
+    with its worker threads still holding work objects, and the process
+    can then abort with ``terminate called without an active exception``
+    (SIGABRT) although the job succeeded.
+
+    The tools call this only when the run succeeded: after an error,
+    another rank may still wait in a collective, and both the barrier and
+    the destruction could then block; the failing process exits with an
+    error anyway (and torchrun stops the others).
     """
     if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
         torch_dist.destroy_process_group()

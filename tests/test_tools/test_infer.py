@@ -23,6 +23,7 @@ def tiny_checkpoint(tiny_config, tmp_path_factory):
     """A checkpoint of the tiny model, random weights, with class names."""
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # no names yet: they are set below
+        torch.manual_seed(0)  # the same weights whatever ran before
         model = init_emotion_model(str(tiny_config))
     probe = np.zeros((IMAGE_HEIGHT, IMAGE_WIDTH, 3), dtype=np.uint8)
     num_classes = len(inference_emotion(model, probe)[0]['emotions'])
