@@ -6,7 +6,7 @@ from mmdet.models.dense_heads import DeformableDETRHead
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
-from mmdet.utils import InstanceList
+from mmdet.utils import InstanceList, reduce_mean
 from mmengine.structures import InstanceData
 from torch import Tensor
 
@@ -15,6 +15,8 @@ from ..task_modules import EmotionFocalCost
 # DSCT detects a single class, the subject ('person'); its label is 0.
 SUBJECT_LABEL = 0
 NUM_DETECTION_CLASSES = 1
+# What the losses are divided by (see DSCTHead.loss_by_feat_single).
+LOSS_NORMALIZERS = ('num_gt', 'num_matched')
 
 
 @MODELS.register_module()
@@ -34,14 +36,21 @@ class DSCTHead(DeformableDETRHead):
       query's target is its one-hot emotion, an unmatched query's all zeros.
       The subject score is the largest emotion probability.
 
-    The classification loss (``loss_cls`` in the loss dict, an
-    :class:`~mmdsct.models.losses.EmotionFocalLoss`) is normalised by the
-    number of matched subjects, as Deformable DETR normalises its class loss.
+    The emotion loss (``loss_cls`` in the loss dict, an
+    :class:`~mmdsct.models.losses.EmotionFocalLoss` summed over queries and
+    classes), the L1 and the GIoU losses are divided by the number of
+    ground-truth subjects in the batch, averaged over the processes and at
+    least 1, as the authors' code (Deformable DETR's ``num_boxes``) does.
+    An image with more subjects than subject queries leaves some of them
+    unmatched; they still count. ``loss_normalizer='num_matched'`` divides
+    by the number of matched queries instead, as mmdet's DETR heads do.
 
     Args:
         num_emotions (int): Number C of emotion classes.
         multi_label (bool): Multi-hot (True) or one-hot (False) emotion
             targets. Defaults to True.
+        loss_normalizer (str): ``'num_gt'`` (the authors') or
+            ``'num_matched'`` (mmdet's). Defaults to ``'num_gt'``.
         **kwargs: The arguments of
             :class:`~mmdet.models.dense_heads.DeformableDETRHead` except
             ``num_classes`` (DSCT detects one class, the subject).
@@ -51,6 +60,7 @@ class DSCTHead(DeformableDETRHead):
                  *args,
                  num_emotions: int,
                  multi_label: bool = True,
+                 loss_normalizer: str = 'num_gt',
                  **kwargs) -> None:
         if kwargs.pop('num_classes', NUM_DETECTION_CLASSES) != \
                 NUM_DETECTION_CLASSES:
@@ -59,6 +69,10 @@ class DSCTHead(DeformableDETRHead):
                 'of emotion classes with num_emotions, not num_classes.')
         if num_emotions < 1:
             raise ValueError(f'num_emotions must be >= 1, got {num_emotions}.')
+        if loss_normalizer not in LOSS_NORMALIZERS:
+            raise ValueError(f'loss_normalizer must be one of '
+                             f'{LOSS_NORMALIZERS}, got {loss_normalizer!r}.')
+        self.loss_normalizer = loss_normalizer
         self.num_emotions = num_emotions
         self.multi_label = multi_label
         super().__init__(*args, num_classes=NUM_DETECTION_CLASSES, **kwargs)
@@ -79,6 +93,64 @@ class DSCTHead(DeformableDETRHead):
         """Build the shared emotion head and box MLP."""
         self.cls_out_channels = self.num_emotions + int(self.multi_label)
         super()._init_layers()
+
+    def loss_by_feat_single(self, cls_scores: Tensor, bbox_preds: Tensor,
+                            batch_gt_instances: InstanceList,
+                            batch_img_metas: List[dict]) -> Tuple[Tensor]:
+        """Emotion, L1 and GIoU losses of one decoder layer.
+
+        With ``loss_normalizer='num_gt'`` each loss is a sum over the batch
+        divided by the number of ground-truth subjects (averaged over the
+        processes, at least 1): the focal loss summed over all queries and
+        logits, the L1 distance summed over the matched boxes' 4
+        coordinates, ``1 - GIoU`` summed over the matched boxes. With
+        ``'num_matched'``, mmdet's ``DETRHead`` computes them.
+
+        Args:
+            cls_scores (Tensor): Emotion logits,
+                [bs, num_queries, cls_out_channels].
+            bbox_preds (Tensor): Normalised (cx, cy, w, h),
+                [bs, num_queries, 4].
+            batch_gt_instances (list[InstanceData]): Ground truth per image.
+            batch_img_metas (list[dict]): Meta information per image.
+
+        Returns:
+            tuple[Tensor]: ``loss_cls``, ``loss_bbox`` and ``loss_iou``.
+        """
+        if self.loss_normalizer == 'num_matched':
+            return super().loss_by_feat_single(cls_scores, bbox_preds,
+                                               batch_gt_instances,
+                                               batch_img_metas)
+        num_imgs = cls_scores.size(0)
+        (emotion_targets, emotion_weights, bbox_targets, bbox_weights, _,
+         _) = self.get_targets([cls_scores[i] for i in range(num_imgs)],
+                               [bbox_preds[i] for i in range(num_imgs)],
+                               batch_gt_instances, batch_img_metas)
+        num_gts = sum(len(gt) for gt in batch_gt_instances)
+        avg_factor = torch.clamp(
+            reduce_mean(cls_scores.new_tensor([num_gts])), min=1).item()
+        loss_cls = self.loss_cls(
+            cls_scores.reshape(-1, self.cls_out_channels),
+            torch.cat(emotion_targets),
+            torch.cat(emotion_weights),
+            avg_factor=avg_factor)
+
+        # (w, h, w, h) of each image, one row per query: [bs * num_queries, 4]
+        factors = torch.cat([
+            bbox_preds.new_tensor([w, h, w, h]).expand(bbox_preds.size(1), 4)
+            for h, w in (meta['img_shape'][:2] for meta in batch_img_metas)
+        ])
+        bbox_preds = bbox_preds.reshape(-1, 4)
+        bbox_targets = torch.cat(bbox_targets)
+        bbox_weights = torch.cat(bbox_weights)
+        loss_iou = self.loss_iou(
+            bbox_cxcywh_to_xyxy(bbox_preds) * factors,
+            bbox_cxcywh_to_xyxy(bbox_targets) * factors,
+            bbox_weights,
+            avg_factor=avg_factor)
+        loss_bbox = self.loss_bbox(
+            bbox_preds, bbox_targets, bbox_weights, avg_factor=avg_factor)
+        return loss_cls, loss_bbox, loss_iou
 
     def _get_targets_single(self, cls_score: Tensor, bbox_pred: Tensor,
                             gt_instances: InstanceData,
@@ -257,11 +329,16 @@ class DSCTHead(DeformableDETRHead):
                 [num_subject, K_sm, 2].
 
         Returns:
-            InstanceData: ``bboxes`` [n, 4] xyxy, ``scores`` [n],
-            ``labels`` [n] (all 0), ``emotions`` [n, C],
+            InstanceData: ``bboxes`` [n, 4] xyxy (clamped to the image),
+            ``scores`` [n], ``labels`` [n] (all 0), ``emotions`` [n, C],
             ``spatial_context_points`` [n, K_sp, 2] and
             ``semantic_context_points`` [n, K_sm, 2] as (x, y) pixels;
             n is ``test_cfg.max_per_img`` or the number of subject queries.
+            For the official protocol (see ``EmotionMetric``) also
+            ``query_index`` [n] (the subject query of each row),
+            ``emotion_logits`` [n, C] (the subject logit left out) and
+            ``bboxes_unclamped`` [n, 4] (see :meth:`_official_boxes`), and
+            ``num_queries`` in the metainfo.
         """
         num_subject = cls_score.shape[0]
         max_per_img = (self.test_cfg or {}).get('max_per_img', num_subject)
@@ -280,6 +357,11 @@ class DSCTHead(DeformableDETRHead):
         results.scores = scores[:max_per_img]
         results.labels = torch.full_like(order, SUBJECT_LABEL)
         results.emotions = emotions[order]
+        results.query_index = order
+        results.emotion_logits = cls_score[order, :self.num_emotions]
+        results.bboxes_unclamped = self._official_boxes(
+            bbox_pred[order], img_meta, size if rescale else None)
+        results.set_metainfo(dict(num_queries=num_subject))
         for name, points in (('spatial_context_points',
                               spatial_context_points),
                              ('semantic_context_points',
@@ -288,3 +370,31 @@ class DSCTHead(DeformableDETRHead):
                 points = bbox_pred.new_zeros((num_subject, 0, 2))
             results[name] = points[order] * size
         return results
+
+    @staticmethod
+    def _official_boxes(bbox_pred: Tensor, img_meta: dict,
+                        rescaled_size: Optional[Tensor]) -> Tensor:
+        """Boxes as the official test script computes them: not clamped.
+
+        (cx, cy, w, h) -> (x1, y1, x2, y2), times (W, H, W, H) of the
+        original image (``ori_shape``), in float32 as given. Without
+        ``ori_shape``, the size the clamped boxes use.
+
+        Args:
+            bbox_pred (Tensor): Normalised (cx, cy, w, h), [n, 4].
+            img_meta (dict): ``ori_shape`` (or ``img_shape``).
+            rescaled_size (Tensor, optional): (x, y) pixels of the original
+                image per normalised unit, [2]; None for network-input
+                pixels (``rescale=False``).
+
+        Returns:
+            Tensor: [n, 4] xyxy pixels, possibly outside the image.
+        """
+        if rescaled_size is None:
+            height, width = img_meta['img_shape'][:2]
+        elif 'ori_shape' in img_meta:
+            height, width = img_meta['ori_shape'][:2]
+        else:
+            return bbox_cxcywh_to_xyxy(bbox_pred) * rescaled_size.repeat(2)
+        factor = bbox_pred.new_tensor([width, height, width, height])
+        return bbox_cxcywh_to_xyxy(bbox_pred) * factor
