@@ -1,4 +1,4 @@
-# DSCT R50 on CAER-S, the released recipe (DESIGN.md §2): 300 context +
+# DSCT R50 on CAER-S, the released recipe (docs/method.md): 300 context +
 # 9 subject queries, fusion off (K_sp = K_sm = 0), 7 single-label emotions,
 # emotion loss x9, AdamW lr 2e-5; otherwise as dsct_r50_emotic.py.
 _base_ = [

@@ -1,4 +1,4 @@
-# DSCT R50 on EMOTIC, the released recipe (DESIGN.md §2): 300 context +
+# DSCT R50 on EMOTIC, the released recipe (docs/method.md): 300 context +
 # 4 subject queries, K_sp=100 / K_sm=50, 26 emotions + 1 subject logit,
 # emotion loss x5, AdamW lr 2e-4 (x0.1 backbone, reference points,
 # sampling offsets), clip 0.1, 50 epochs (x0.1 at 40), batch 4, seed 42.

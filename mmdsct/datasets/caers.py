@@ -7,7 +7,8 @@ from .emotion_coco import EmotionCocoDataset
 
 @DATASETS.register_module()
 class CAERSDataset(EmotionCocoDataset):
-    """CAER-S: 7 single-label emotion classes, face boxes (DESIGN §4.2).
+    """CAER-S: 7 single-label emotion classes, face boxes
+    (docs/annotation_format.md).
 
     Reads the files written by ``tools/dataset_converters/caers_to_coco.py``;
     ``file_name`` is relative to the CAER-S root (``train/Happy/0001.png``).

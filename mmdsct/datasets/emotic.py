@@ -7,7 +7,8 @@ from .emotion_coco import EmotionCocoDataset
 
 @DATASETS.register_module()
 class EmoticDataset(EmotionCocoDataset):
-    """EMOTIC: 26 multi-label emotion classes, optional VAD (DESIGN §4.1).
+    """EMOTIC: 26 multi-label emotion classes, optional VAD
+    (docs/annotation_format.md).
 
     Reads the files written by ``tools/dataset_converters/emotic_to_coco.py``
     (PAMI 2019 release, body boxes, VAD) or ``dsct_json_to_coco.py`` (DSCT's

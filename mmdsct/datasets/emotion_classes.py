@@ -1,7 +1,8 @@
 """Emotion class names of the supported releases, in their label order."""
 
-# EMOTIC's 26 discrete categories (DESIGN.md §4.1), in the order of the
-# DSCT bit packing: the first name is the most significant of the 26 bits.
+# EMOTIC's 26 discrete categories (docs/annotation_format.md), in the order
+# of the DSCT bit packing: the first name is the most significant of the 26
+# bits.
 EMOTIC_CLASSES = (
     'Affection', 'Anger', 'Annoyance', 'Anticipation', 'Aversion',
     'Confidence', 'Disapproval', 'Disconnection', 'Disquietment',
@@ -12,7 +13,7 @@ EMOTIC_CLASSES = (
 # EMOTIC's continuous dimensions, in the order of the ``vad`` field.
 VAD_DIMENSIONS = ('valence', 'arousal', 'dominance')
 
-# CAER-S's 7 classes (DESIGN.md §4.2), alphabetical as its folders.
+# CAER-S's 7 classes (docs/annotation_format.md), alphabetical as its folders.
 CAERS_CLASSES = ('Anger', 'Disgust', 'Fear', 'Happy', 'Neutral', 'Sad',
                  'Surprise')
 

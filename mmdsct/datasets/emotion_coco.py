@@ -1,4 +1,5 @@
-"""The generic dataset of the project's annotation format (DESIGN.md §4.3)."""
+"""The generic dataset of the project's annotation format
+(docs/annotation_format.md)."""
 import json
 import logging
 import os.path as osp
@@ -31,7 +32,8 @@ class EmotionAnnotationError(ValueError):
 class EmotionCocoDataset(CocoDataset):
     """Subjects with emotion labels, from one COCO-style JSON file.
 
-    The file follows DESIGN.md §4.3. Each subject becomes an instance with
+    The file follows docs/annotation_format.md. Each subject becomes an
+    instance with
     ``bbox`` (x1, y1, x2, y2), ``bbox_label`` 0 (the single detection class
     'person'), ``ignore_flag`` (from ``iscrowd``), ``emotions`` (C floats:
     the multi-hot vector, or the one-hot vector of a single-label file) and,

@@ -1,4 +1,4 @@
-"""Writing the project's annotation format (DESIGN.md §4.3).
+"""Writing the project's annotation format (docs/annotation_format.md).
 
 Every converter and the synthetic generator build their output with
 :class:`EmotionCocoWriter`, so that all of them agree on the format:

@@ -6,7 +6,8 @@ from .emotion_coco import EmotionCocoDataset
 
 @DATASETS.register_module()
 class SynthEmotionDataset(EmotionCocoDataset):
-    """Data of ``tools/misc/make_synthetic_emotion.py`` (DESIGN §4.4).
+    """Data of ``tools/misc/make_synthetic_emotion.py``
+    (docs/annotation_format.md).
 
     Emotion classes, label kind (multi-label by default, single-label with
     ``--single-label``) and ``emotion_class_groups`` (``subject_only``,

@@ -88,7 +88,8 @@ def build_multi_label_samples(with_vad=True):
 
 
 def write_annotation_file(path, classes, targets, multi_label=True):
-    """A minimal annotation JSON of the project's format (DESIGN.md 4.3)."""
+    """A minimal annotation JSON of the project's format
+    (docs/annotation_format.md)."""
     annotations = []
     for i, target in enumerate(targets, start=1):
         ann = dict(id=i, image_id=1, bbox=[0, 0, 10, 10], area=100,

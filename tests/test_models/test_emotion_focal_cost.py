@@ -1,4 +1,4 @@
-"""EmotionFocalCost: DESIGN.md §2 multi-label and single-label forms."""
+"""EmotionFocalCost: docs/method.md multi-label and single-label forms."""
 import torch
 from mmdet.registry import TASK_UTILS
 from mmengine.structures import InstanceData

@@ -1,4 +1,4 @@
-"""The parameter-free fusion equals the formula of DESIGN.md §2."""
+"""The parameter-free fusion equals the formula of docs/method.md."""
 import pytest
 import torch
 
@@ -14,7 +14,7 @@ def softmax_sum(query, tokens):
 
 def hand_fusion(subject, context, subject_points, context_points, k_sp,
                 k_sm):
-    """The update of DESIGN.md §2 for one image, one subject at a time."""
+    """The update of docs/method.md for one image, one subject at a time."""
     fused = []
     for s, p in zip(subject, subject_points):
         distances = [(p - q).norm().item() for q in context_points]

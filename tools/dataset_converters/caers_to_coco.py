@@ -1,6 +1,6 @@
 """Convert CAER-S plus a face-box file to the project's format.
 
-Inputs (DESIGN.md §4.2):
+Inputs (docs/annotation_format.md):
 
 * ``--root``: the CAER-S folder with ``train/<Class>/<image>`` and
   ``test/<Class>/<image>``; the 7 classes Anger, Disgust, Fear, Happy,

@@ -1,10 +1,11 @@
 """Convert the DSCT authors' EMOTIC JSON files to the project's format.
 
-The DSCT release (DESIGN.md §4.1, ``emotic_{train,val,test}_bi.json``) is
-COCO-style: the ``bbox`` [x, y, w, h] is the subject's head box, and the
-``category_id`` packs the 26 EMOTIC labels (the union over annotators) as a
-26-bit integer with Affection as the most significant bit, so class k is on
-when ``format(category_id, '026b')[k] == '1'``. It has no VAD.
+The DSCT release (docs/annotation_format.md,
+``emotic_{train,val,test}_bi.json``) is COCO-style: the ``bbox``
+[x, y, w, h] is the subject's head box, and the ``category_id`` packs the 26
+EMOTIC labels (the union over annotators) as a 26-bit integer with Affection
+as the most significant bit, so class k is on when
+``format(category_id, '026b')[k] == '1'``. It has no VAD.
 
 Output: the same images (``file_name`` unchanged, relative to the EMOTIC
 image root; ids renumbered from 1) with one ``emotions`` multi-hot vector

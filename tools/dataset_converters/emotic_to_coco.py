@@ -1,7 +1,7 @@
 """Convert EMOTIC's PAMI 2019 ``Annotations.mat`` to the project's format.
 
 Reads the keys ``train``, ``val`` and ``test`` (1xN struct arrays of images,
-DESIGN.md §4.1) and writes ``OUT_DIR/emotic_{train,val,test}.json``:
+docs/annotation_format.md) and writes ``OUT_DIR/emotic_{train,val,test}.json``:
 
 * ``file_name`` is ``<folder>/<filename>`` (e.g. ``mscoco/images/x.jpg``),
   relative to the EMOTIC image root;
@@ -56,7 +56,8 @@ EMPTY_IMAGE = 'images left with no person'
 
 
 class EmoticFormatError(ValueError):
-    """The .mat file does not have the structure of DESIGN.md §4.1."""
+    """The .mat file does not have the structure of
+    docs/annotation_format.md."""
 
 
 def as_list(value) -> list:

@@ -1,4 +1,4 @@
-"""Generate the synthetic context-emotion dataset (DESIGN.md §4.4).
+"""Generate the synthetic context-emotion dataset (docs/annotation_format.md).
 
 Each image is a small square scene (default 128 px): a sky band at the top
 and ground below, with 1 to 4 "persons" (a head, a body, legs and arms) on

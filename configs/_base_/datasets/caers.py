@@ -1,4 +1,5 @@
-# CAER-S (DESIGN.md §4.2): 7 single-label emotions, one face box per image.
+# CAER-S (docs/annotation_format.md): 7 single-label emotions, one face
+# box per image.
 # data_root is the CAER-S folder (train/<Class>/..., test/<Class>/...) with
 # annotations/ holding the converted files:
 #   tools/dataset_converters/caers_to_coco.py --root data/caers \
@@ -11,7 +12,7 @@ val_ann = 'annotations/caers_val.json'
 test_ann = 'annotations/caers_test.json'
 backend_args = None
 
-# DETR multi-scale augmentation (DESIGN.md §2): flip; shorter side 480-800
+# DETR multi-scale augmentation (docs/method.md): flip; shorter side 480-800
 # step 32, longer side at most 1333; half of the time resize-crop-resize.
 # EmotionRandomCrop drops a subject's emotion with its box.
 detr_scales = [(480, 1333), (512, 1333), (544, 1333), (576, 1333),

@@ -1,5 +1,5 @@
-# EMOTIC (DESIGN.md §4.1): 26 multi-label emotions + VAD, one box per
-# subject. data_root holds the EMOTIC image folders (mscoco/images/...,
+# EMOTIC (docs/annotation_format.md): 26 multi-label emotions + VAD, one
+# box per subject. data_root holds the EMOTIC image folders (mscoco/images/...,
 # framesdb/images/..., emodb_small/images/..., ade20k/images/...) and
 # annotations/ with the converted files:
 #   PAMI 2019 release (body boxes, leaderboard protocol):
@@ -15,7 +15,7 @@ val_ann = 'annotations/emotic_val.json'
 test_ann = 'annotations/emotic_test.json'
 backend_args = None
 
-# DETR multi-scale augmentation (DESIGN.md §2): flip; shorter side 480-800
+# DETR multi-scale augmentation (docs/method.md): flip; shorter side 480-800
 # step 32, longer side at most 1333; half of the time resize-crop-resize.
 # EmotionRandomCrop drops a subject's emotions and VAD with its box.
 detr_scales = [(480, 1333), (512, 1333), (544, 1333), (576, 1333),

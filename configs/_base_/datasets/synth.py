@@ -1,4 +1,5 @@
-# Built-in synthetic context-emotion data (DESIGN.md §4.4), multi-label:
+# Built-in synthetic context-emotion data (docs/annotation_format.md),
+# multi-label:
 #   python tools/misc/make_synthetic_emotion.py --out-dir data/synth \
 #       --num-train 1000 --num-test 200 --seed 0
 # 8 classes: subject_only (Happiness, Excitement, Confidence, Anger) and

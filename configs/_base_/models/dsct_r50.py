@@ -1,4 +1,4 @@
-# DSCT, ResNet-50, released EMOTIC recipe (DESIGN.md §2): single-stage
+# DSCT, ResNet-50, released EMOTIC recipe (docs/method.md): single-stage
 # Deformable DETR R50 (4 levels, 6+6 layers, width 256, FFN 1024, dropout
 # 0.1), 300 context + 4 subject queries, fusion K_sp=100 / K_sm=50, head of
 # 26 emotions + 1 subject logit shared across the decoder layers.

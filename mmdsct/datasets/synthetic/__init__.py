@@ -1,4 +1,4 @@
-"""The synthetic context-emotion data (DESIGN.md §4.4).
+"""The synthetic context-emotion data (docs/annotation_format.md).
 
 :mod:`.rules` says which cue gives which class, :mod:`.scene` samples a
 scene so that subject crops carry no context information, :mod:`.draw`

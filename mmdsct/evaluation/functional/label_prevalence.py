@@ -59,7 +59,7 @@ def load_label_prevalence(ann_file: str,
 
     Args:
         ann_file (str): Annotation JSON in the project's format
-            (DESIGN.md section 4.3), usually the training split.
+            (docs/annotation_format.md), usually the training split.
         emotion_classes (Sequence[str]): The C class names the evaluated
             dataset uses; the file's ``emotion_classes`` must equal them.
 

@@ -1,6 +1,6 @@
 """Assign predicted subjects to ground-truth subjects of one image.
 
-Two protocols (DESIGN.md section 3):
+Two protocols (docs/evaluation_protocols.md):
 
 - GT-matched (the official one): every GT takes the prediction of highest
   IoU, whatever the IoU; one prediction may serve several GTs.

@@ -36,7 +36,7 @@ class EmotionMetric(BaseMetric):
     ``gt_instances`` (``bboxes``, ``emotions`` [n, C] of 0/1, optional
     ``vad``) of each data sample, and ``emotion_classes``, ``multi_label``
     and ``emotion_class_groups`` of ``dataset_meta``. The protocols are
-    those of DESIGN.md section 3. Figures returned, under prefix
+    those of docs/evaluation_protocols.md. Figures returned, under prefix
     ``emotion``, all in percent except the VAD errors:
 
     - ``mAP``, ``accuracy``: GT-matched protocol (each GT takes the

@@ -1,8 +1,8 @@
 """Turn per-image records into one row of scores per ground-truth subject.
 
-Both protocols of DESIGN.md section 3 end in the same shape: a [G, C] score
-matrix over all G ground-truth subjects of the evaluated split, which the
-protocol-free functions (AP, accuracy) then read.
+Both protocols of docs/evaluation_protocols.md end in the same shape: a
+[G, C] score matrix over all G ground-truth subjects of the evaluated split,
+which the protocol-free functions (AP, accuracy) then read.
 """
 from typing import NamedTuple, Optional, Sequence
 

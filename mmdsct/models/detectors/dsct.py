@@ -1,4 +1,4 @@
-"""DSCT: the Decoupled Subject-Context Transformer (DESIGN.md §2)."""
+"""DSCT: the Decoupled Subject-Context Transformer (docs/method.md)."""
 from typing import Dict, List, Tuple
 
 import torch

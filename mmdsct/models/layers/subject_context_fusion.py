@@ -1,4 +1,4 @@
-"""The parameter-free subject-context fusion of DSCT (DESIGN.md §2).
+"""The parameter-free subject-context fusion of DSCT (docs/method.md).
 
 After cross-attention in every decoder layer, each subject token ``s_i``
 gathers three weighted sums:
