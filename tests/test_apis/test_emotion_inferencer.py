@@ -327,21 +327,17 @@ def test_model_name_from_the_model_index(tiny_config, checkpoint, tmp_path):
         EmotionInferencer(str(tmp_path / 'absent.py'))
 
 
-def test_weights_from_a_url(tiny_config, checkpoint, tmp_path):
-    previous = torch.hub.get_dir()
-    torch.hub.set_dir(str(tmp_path / 'hub'))
-    try:
-        inferencer = EmotionInferencer(
-            str(tiny_config), checkpoint.as_uri(), show_progress=False)
-        cached = tmp_path / 'hub' / 'checkpoints' / 'tiny.pth'
-        assert inferencer.checkpoint_file == str(cached)
-        assert cached.read_bytes() == checkpoint.read_bytes()
-        with pytest.raises(RuntimeError, match='offline'):
-            EmotionInferencer(str(tiny_config),
-                              'http://127.0.0.1:9/unreachable.pth')
-    finally:
-        torch.hub.set_dir(previous)
-
+def test_weights_from_a_url(tiny_config, checkpoint, torch_home):
+    # torch_home: TORCH_HOME points at a temporary folder for this test only
+    # (torch.hub.set_dir would pin the cache for every later test).
+    inferencer = EmotionInferencer(
+        str(tiny_config), checkpoint.as_uri(), show_progress=False)
+    cached = torch_home / 'tiny.pth'
+    assert inferencer.checkpoint_file == str(cached)
+    assert cached.read_bytes() == checkpoint.read_bytes()
+    with pytest.raises(RuntimeError, match='offline'):
+        EmotionInferencer(str(tiny_config),
+                          'http://127.0.0.1:9/unreachable.pth')
 
 
 def test_drawings_list_the_label_set(inferencer):
