@@ -134,3 +134,41 @@ def test_spatial_relation_computed_once_equals_per_layer():
     assert torch.equal(own[1], given)
     assert torch.allclose(own[0], shared[0])
     assert torch.equal(own[2], shared[2])
+
+
+def test_compile_fusion_reaches_every_layer(tiny):
+    decoder = DSCTDecoder(
+        num_layers=2,
+        layer_cfg=tiny.decoder_layer_cfg(),
+        num_spatial_context=4,
+        num_semantic_context=2,
+        compile_fusion=True)
+    assert [layer.fusion.compile for layer in decoder.layers] == [True, True]
+    default = DSCTDecoder(num_layers=1, layer_cfg=tiny.decoder_layer_cfg())
+    assert not default.layers[0].fusion.compile
+
+
+def test_decoder_shares_one_plan_and_equals_layers_run_alone(tiny):
+    """The decoder builds the fusion plan once; running each layer with its
+    own plan gives the same tokens and indices."""
+    torch.manual_seed(0)
+    decoder = DSCTDecoder(
+        num_layers=2,
+        layer_cfg=tiny.decoder_layer_cfg(),
+        num_spatial_context=4,
+        num_semantic_context=2,
+        return_intermediate=True).eval()
+    inputs = layer_inputs(tiny)
+    inputs['reference_points'] = inputs['reference_points'][:, :, 0]
+    out = decoder(**inputs, num_context_queries=tiny.num_context)
+    layer_kwargs = dict(inputs)
+    query = layer_kwargs.pop('query')
+    layer_kwargs['reference_points'] = (
+        inputs['reference_points'][:, :, None] *
+        inputs['valid_ratios'][:, None])
+    for index, layer in enumerate(decoder.layers):
+        query, spatial, semantic = layer(
+            query, num_context_queries=tiny.num_context, **layer_kwargs)
+        torch.testing.assert_close(out.hidden_states[index], query)
+    assert torch.equal(out.spatial_indices, spatial)
+    assert torch.equal(out.semantic_indices, semantic)

@@ -3,7 +3,7 @@ fusion after cross-attention.
 
 Context queries and subject queries run through the same layers: one
 self-attention over all of them, one deformable cross-attention to the
-encoder memory, then :func:`subject_context_fusion` updates the subject
+encoder memory, then :func:`fuse_subject_tokens` updates the subject
 tokens only, then the shared FFN and LayerNorm act on all tokens. In the
 token sequence the context tokens come first, the subject tokens after them.
 """
@@ -16,8 +16,8 @@ from mmdet.registry import MODELS
 from mmengine.model import ModuleList
 from torch import Tensor, nn
 
-from .subject_context_fusion import (nearest_context_indices,
-                                     subject_context_fusion)
+from .subject_context_fusion import (FusionPlan, SubjectContextFusion,
+                                     make_fusion_plan)
 
 
 @MODELS.register_module()
@@ -30,6 +30,9 @@ class DSCTDecoderLayer(DeformableDetrTransformerDecoderLayer):
         num_semantic_context (int): ``K_sm``: context tokens chosen per
             subject by dot product. Defaults to 50. ``K_sp = K_sm = 0``
             switches the fusion off (see :mod:`.subject_context_fusion`).
+        compile_fusion (bool): Run the fusion through ``torch.compile``
+            (same function; see the README's "Speed" section for when it
+            pays). Defaults to False.
         **kwargs: The arguments of
             :class:`~mmdet.models.layers.DeformableDetrTransformerDecoderLayer`
             (``self_attn_cfg``, ``cross_attn_cfg``, ``ffn_cfg``, ...).
@@ -39,14 +42,40 @@ class DSCTDecoderLayer(DeformableDetrTransformerDecoderLayer):
                  *args,
                  num_spatial_context: int = 100,
                  num_semantic_context: int = 50,
+                 compile_fusion: bool = False,
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for name, k in (('num_spatial_context', num_spatial_context),
-                        ('num_semantic_context', num_semantic_context)):
-            if k < 0:
-                raise ValueError(f'{name} must be >= 0, got {k}.')
-        self.num_spatial_context = num_spatial_context
-        self.num_semantic_context = num_semantic_context
+        self.fusion = SubjectContextFusion(num_spatial_context,
+                                           num_semantic_context,
+                                           compile_fusion)
+
+    @property
+    def num_spatial_context(self) -> int:
+        """``K_sp``."""
+        return self.fusion.num_spatial
+
+    @property
+    def num_semantic_context(self) -> int:
+        """``K_sm``."""
+        return self.fusion.num_semantic
+
+    def fusion_plan(self, reference_points: Tensor, num_context_queries: int,
+                    dtype: torch.dtype) -> FusionPlan:
+        """What the fusion of every layer of one forward pass shares.
+
+        Args:
+            reference_points (Tensor): Reference points scaled by the valid
+                ratios, [bs, num_queries, num_levels, 2] (level 0 is used).
+            num_context_queries (int): How many leading queries are context
+                queries.
+            dtype (torch.dtype): Dtype of the tokens.
+
+        Returns:
+            FusionPlan: With the spatial relation's indices.
+        """
+        level0_points = reference_points[:, :, 0]  # [bs, num_queries, 2]
+        return self.fusion.plan(level0_points[:, num_context_queries:],
+                                level0_points[:, :num_context_queries], dtype)
 
     def forward(self,
                 query: Tensor,
@@ -57,6 +86,7 @@ class DSCTDecoderLayer(DeformableDetrTransformerDecoderLayer):
                 num_context_queries: int,
                 self_attn_mask: Optional[Tensor] = None,
                 spatial_indices: Optional[Tensor] = None,
+                fusion_plan: Optional[FusionPlan] = None,
                 **kwargs) -> Tuple[Tensor, Tensor, Tensor]:
         """Run the layer.
 
@@ -76,6 +106,10 @@ class DSCTDecoderLayer(DeformableDetrTransformerDecoderLayer):
             spatial_indices (Tensor, optional): The spatial relation's
                 context indices, [bs, num_subject, K_sp], if the caller
                 computed them once for all layers; else computed here.
+            fusion_plan (FusionPlan, optional): What the fusion of every
+                layer shares (:meth:`fusion_plan`), if the caller built it
+                once for all layers; else built here (from
+                ``spatial_indices`` when given).
             **kwargs: ``spatial_shapes``, ``level_start_index``,
                 ``valid_ratios`` for the deformable cross-attention.
 
@@ -102,21 +136,31 @@ class DSCTDecoderLayer(DeformableDetrTransformerDecoderLayer):
             reference_points=reference_points,
             **kwargs)
         query = self.norms[1](query)
-        num_subject_queries = query.shape[1] - num_context_queries
-        context, subject = query.split(
-            [num_context_queries, num_subject_queries], dim=1)
-        level0_points = reference_points[:, :, 0]  # [bs, num_queries, 2]
-        context_points, subject_points = level0_points.split(
-            [num_context_queries, num_subject_queries], dim=1)
-        fused = subject_context_fusion(subject, context, subject_points,
-                                       context_points,
-                                       self.num_spatial_context,
-                                       self.num_semantic_context,
-                                       spatial_indices)
-        query = torch.cat([context, fused.subject], dim=1)
+        if self.fusion.enabled:
+            if fusion_plan is None:
+                fusion_plan = self._own_fusion_plan(query, reference_points,
+                                                    num_context_queries,
+                                                    spatial_indices)
+            query, semantic_indices = self.fusion(query, fusion_plan)
+            spatial_indices = fusion_plan.spatial_indices
+        else:
+            spatial_indices = semantic_indices = query.new_zeros(
+                (query.shape[0], query.shape[1] - num_context_queries, 0),
+                dtype=torch.long)
         query = self.ffn(query)
         query = self.norms[2](query)
-        return query, fused.spatial_indices, fused.semantic_indices
+        return query, spatial_indices, semantic_indices
+
+    def _own_fusion_plan(self, query: Tensor, reference_points: Tensor,
+                         num_context_queries: int,
+                         spatial_indices: Optional[Tensor]) -> FusionPlan:
+        """The fusion plan of a layer run on its own (see
+        :meth:`forward`)."""
+        if spatial_indices is None:
+            return self.fusion_plan(reference_points, num_context_queries,
+                                    query.dtype)
+        return make_fusion_plan(spatial_indices, num_context_queries,
+                                self.num_semantic_context, query.dtype)
 
 
 class DSCTDecoderOutput(NamedTuple):
@@ -148,6 +192,8 @@ class DSCTDecoder(DeformableDetrTransformerDecoder):
         layer_cfg (dict): Arguments of every :class:`DSCTDecoderLayer`.
         num_spatial_context (int): ``K_sp`` of every layer. Defaults to 100.
         num_semantic_context (int): ``K_sm`` of every layer. Defaults to 50.
+        compile_fusion (bool): Every layer runs the fusion through
+            ``torch.compile`` (same outputs). Defaults to False.
         **kwargs: Other arguments of
             :class:`~mmdet.models.layers.DeformableDetrTransformerDecoder`
             (``return_intermediate``; ``post_norm_cfg`` must stay None,
@@ -158,9 +204,11 @@ class DSCTDecoder(DeformableDetrTransformerDecoder):
                  *args,
                  num_spatial_context: int = 100,
                  num_semantic_context: int = 50,
+                 compile_fusion: bool = False,
                  **kwargs) -> None:
         self.num_spatial_context = num_spatial_context
         self.num_semantic_context = num_semantic_context
+        self.compile_fusion = compile_fusion
         kwargs.setdefault('post_norm_cfg', None)
         super().__init__(*args, **kwargs)
 
@@ -170,37 +218,14 @@ class DSCTDecoder(DeformableDetrTransformerDecoder):
             DSCTDecoderLayer(
                 **self.layer_cfg,
                 num_spatial_context=self.num_spatial_context,
-                num_semantic_context=self.num_semantic_context)
+                num_semantic_context=self.num_semantic_context,
+                compile_fusion=self.compile_fusion)
             for _ in range(self.num_layers)
         ])
         self.embed_dims = self.layers[0].embed_dims
         if self.post_norm_cfg is not None:
             raise ValueError(f'{self._get_name()} has no post norm; set '
                              'post_norm_cfg=None.')
-
-    def _spatial_indices(self, reference_points: Tensor,
-                         num_context_queries: int) -> Optional[Tensor]:
-        """The spatial relation, computed once for all layers.
-
-        Without box refinement the reference points are the same in every
-        layer, and so are the context tokens nearest to each subject.
-
-        Args:
-            reference_points (Tensor): Reference points scaled by the valid
-                ratios, [bs, num_queries, num_levels, 2].
-            num_context_queries (int): How many leading queries are context
-                queries.
-
-        Returns:
-            Tensor or None: [bs, num_subject, K_sp], None when K_sp is 0.
-        """
-        if self.num_spatial_context == 0:
-            return None
-        level0_points = reference_points[:, :, 0]  # [bs, num_queries, 2]
-        context_points = level0_points[:, :num_context_queries]
-        subject_points = level0_points[:, num_context_queries:]
-        return nearest_context_indices(subject_points, context_points,
-                                       self.num_spatial_context)
 
     def forward(self,
                 query: Tensor,
@@ -248,8 +273,10 @@ class DSCTDecoder(DeformableDetrTransformerDecoder):
         # [bs, num_queries, num_levels, 2]
         reference_points_input = \
             reference_points[:, :, None] * valid_ratios[:, None]
-        nearest_context = self._spatial_indices(reference_points_input,
-                                                num_context_queries)
+        # the same in every layer: no box refinement, fixed references
+        plan = self.layers[0].fusion_plan(
+            reference_points_input, num_context_queries,
+            query.dtype) if self.layers[0].fusion.enabled else None
         output = query
         intermediate = []
         for layer in self.layers:
@@ -263,14 +290,14 @@ class DSCTDecoder(DeformableDetrTransformerDecoder):
                 spatial_shapes=spatial_shapes,
                 level_start_index=level_start_index,
                 valid_ratios=valid_ratios,
-                spatial_indices=nearest_context,
+                fusion_plan=plan,
                 **kwargs)
             if self.return_intermediate:
                 intermediate.append(output)
         if not self.return_intermediate:
             intermediate.append(output)
         hidden_states = torch.stack(intermediate)
-        references = reference_points[None].expand(len(intermediate), -1, -1,
-                                                    -1)
+        references = reference_points[None].expand(
+            len(intermediate), -1, -1, -1)
         return DSCTDecoderOutput(hidden_states, references, spatial_indices,
                                  semantic_indices)

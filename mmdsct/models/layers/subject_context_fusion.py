@@ -16,12 +16,30 @@ each weighted by a softmax of plain dot products within its own set::
 
 ``K_sp = K_sm = 0`` switches the fusion off as a whole, the subject term
 included: the released CAER-S recipe is a plain Deformable DETR decoder.
+
+How it is computed (the same function, in few operations): the tokens of a
+layer are ``t = [c; s]`` (context first), and one matrix product gives every
+dot product a subject takes part in, ``L = s t^T``. Each relation is a set
+of columns of ``L``: the spatial set is fixed for a whole forward pass
+(reference points do not change between layers), the subject set is the
+last ``num_subject`` columns, and only the semantic set (the top ``K_sm``
+context columns) is chosen per layer. The three index sets are laid side by
+side, each padded to a common length ``K`` (padding logits -inf, weight
+exactly 0), so that one ``gather`` and one ``softmax`` over
+``[bs, num_subject, num_sets, K]`` normalise every set on its own, its own
+maximum subtracted. The weights are scattered into one dense
+``[bs, num_subject, num_tokens]`` matrix (a context token in two sets gets
+both weights) and one ``baddbmm`` adds ``weights @ t`` to the subject
+tokens. Everything that does not change between layers is built once per
+forward in a :class:`FusionPlan`.
 """
-from typing import NamedTuple, Optional
+from typing import Callable, List, NamedTuple, Optional, Tuple
 
 import torch
-import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
+
+# The index that padding slots point at; their weight is exactly 0.
+PAD_INDEX = 0
 
 
 class FusionOutput(NamedTuple):
@@ -39,26 +57,36 @@ class FusionOutput(NamedTuple):
     semantic_indices: Tensor
 
 
-def _weighted_context_sum(similarity: Tensor, context: Tensor,
-                          indices: Tensor) -> Tensor:
-    """Sum the chosen context tokens, softmax-weighted within the set.
+class FusionPlan(NamedTuple):
+    """The parts of the fusion that stay the same in every decoder layer of
+    one forward pass (see :func:`make_fusion_plan`).
 
-    Args:
-        similarity (Tensor): Dot products subject x context,
-            [bs, num_subject, num_context].
-        context (Tensor): Context tokens, [bs, num_context, dim].
-        indices (Tensor): Chosen context tokens per subject,
-            [bs, num_subject, k].
+    The columns of the tokens ``[c; s]`` that the relations use are laid out
+    per subject as ``num_sets`` slots of ``segment`` indices each: the
+    spatial set (if ``K_sp > 0``), the semantic set (if ``K_sm > 0``), the
+    subject set, each padded with :data:`PAD_INDEX`.
 
-    Returns:
-        Tensor: The weighted sums, [bs, num_subject, dim].
+    Attributes:
+        num_context (int): Number of context tokens (leading tokens).
+        num_semantic (int): ``K_sm``.
+        segment (int): Slot length ``K``: the largest of the set sizes.
+        spatial_indices (Tensor): The spatial relation's context indices,
+            nearest first, [bs, num_subject, K_sp].
+        index_before (Tensor): Token indices of the slots before the
+            semantic set's indices, [bs, num_subject, n_before].
+        index_after (Tensor): Token indices of the slots after them,
+            [bs, num_subject, n_after]. With ``K_sm == 0`` the whole index,
+            ``index_before`` is then empty.
+        pad_bias (Tensor, optional): 0 for real slots, -inf for padding,
+            [num_sets * K]; None when no slot is padding.
     """
-    weights = F.softmax(similarity.gather(-1, indices), dim=-1)
-    # scatter the k weights into a dense [bs, num_subject, num_context]
-    # matrix, so that one batched matmul replaces a gather of k tokens
-    dense_weights = torch.zeros_like(similarity).scatter_add(-1, indices,
-                                                             weights)
-    return torch.bmm(dense_weights, context)
+    num_context: int
+    num_semantic: int
+    segment: int
+    spatial_indices: Tensor
+    index_before: Tensor
+    index_after: Tensor
+    pad_bias: Optional[Tensor]
 
 
 def nearest_context_indices(subject_points: Tensor, context_points: Tensor,
@@ -81,6 +109,143 @@ def nearest_context_indices(subject_points: Tensor, context_points: Tensor,
     return distance.topk(num_spatial, dim=-1, largest=False).indices
 
 
+def check_num_context(num_spatial: int, num_semantic: int,
+                      num_context: int) -> None:
+    """Refuse a ``K`` that is negative or exceeds the context tokens.
+
+    Raises:
+        ValueError: Naming the offending ``K``.
+    """
+    for name, k in (('num_spatial', num_spatial), ('num_semantic',
+                                                   num_semantic)):
+        if not 0 <= k <= num_context:
+            raise ValueError(
+                f'subject_context_fusion: {name}={k} must lie in '
+                f'[0, {num_context}] (the number of context tokens).')
+
+
+def _padded(index: Tensor, segment: int) -> Tensor:
+    """Pad the last dimension of ``index`` with :data:`PAD_INDEX` up to
+    ``segment`` entries."""
+    missing = segment - index.shape[-1]
+    if missing == 0:
+        return index
+    padding = index.new_full((*index.shape[:-1], missing), PAD_INDEX)
+    return torch.cat([index, padding], dim=-1)
+
+
+def _pad_bias(sizes: List[int], segment: int, dtype: torch.dtype,
+              device: torch.device) -> Optional[Tensor]:
+    """0 for the real slots of each set, -inf for its padding.
+
+    Args:
+        sizes (list[int]): Size of each set, in slot order.
+        segment (int): Slot length, ``max(sizes)``.
+        dtype (torch.dtype): Dtype of the logits.
+        device (torch.device): Their device.
+
+    Returns:
+        Tensor or None: [len(sizes) * segment]; None without padding.
+    """
+    if min(sizes) == segment:
+        return None
+    bias = torch.full((len(sizes), segment),
+                      float('-inf'),
+                      dtype=dtype,
+                      device=device)
+    for slot, size in enumerate(sizes):
+        bias[slot, :size] = 0
+    return bias.flatten()
+
+
+def make_fusion_plan(spatial_indices: Tensor, num_context: int,
+                     num_semantic: int, dtype: torch.dtype) -> FusionPlan:
+    """Build what every layer of one forward pass shares.
+
+    Args:
+        spatial_indices (Tensor): The spatial relation's context indices,
+            [bs, num_subject, K_sp] (``K_sp`` may be 0), e.g. from
+            :func:`nearest_context_indices`.
+        num_context (int): Number of context tokens.
+        num_semantic (int): ``K_sm``.
+        dtype (torch.dtype): Dtype of the logits (the tokens' dtype).
+
+    Returns:
+        FusionPlan: The plan. ``K_sp == K_sm == 0`` is the fusion switched
+        off, which needs no plan (the callers skip it).
+
+    Raises:
+        ValueError: If a ``K`` is negative or exceeds ``num_context``.
+    """
+    batch_size, num_subject, num_spatial = spatial_indices.shape
+    check_num_context(num_spatial, num_semantic, num_context)
+    sizes = [k for k in (num_spatial, num_semantic) if k > 0] + [num_subject]
+    segment = max(sizes)
+    # the subject set: the last num_subject tokens
+    subject_index = torch.arange(
+        num_context, num_context + num_subject,
+        device=spatial_indices.device).expand(batch_size, num_subject, -1)
+    slots = [_padded(subject_index, segment)]
+    if num_spatial > 0:
+        slots.insert(0, _padded(spatial_indices, segment))
+    no_index = spatial_indices[..., :0]
+    if num_semantic > 0:
+        # the semantic slot sits after the spatial one: its indices come
+        # per layer, its padding is fixed
+        before = slots[:-1]
+        after = [_padded(no_index, segment - num_semantic), slots[-1]]
+    else:
+        before, after = [], slots
+    return FusionPlan(
+        num_context=num_context,
+        num_semantic=num_semantic,
+        segment=segment,
+        spatial_indices=spatial_indices,
+        index_before=torch.cat(before, dim=-1) if before else no_index,
+        index_after=torch.cat(after, dim=-1),
+        pad_bias=_pad_bias(sizes, segment, dtype, spatial_indices.device))
+
+
+def fuse_subject_tokens(tokens: Tensor,
+                        plan: FusionPlan) -> Tuple[Tensor, Tensor]:
+    """One layer's fusion: update the subject tokens among all tokens.
+
+    Args:
+        tokens (Tensor): Context tokens then subject tokens,
+            [bs, num_context + num_subject, dim].
+        plan (FusionPlan): From :func:`make_fusion_plan` for these tokens.
+
+    Returns:
+        tuple[Tensor, Tensor]: The tokens with the subject tokens fused
+        (context tokens unchanged), [bs, num_tokens, dim], and the semantic
+        relation's context indices, largest dot product first,
+        [bs, num_subject, K_sm].
+    """
+    num_context = plan.num_context
+    context = tokens[:, :num_context]
+    subject = tokens[:, num_context:]
+    # every dot product of a subject: [bs, num_subject, num_tokens]
+    logits = torch.bmm(subject, tokens.transpose(1, 2))
+    if plan.num_semantic > 0:
+        semantic_indices = logits[..., :num_context].topk(
+            plan.num_semantic, dim=-1).indices
+        index = torch.cat(
+            [plan.index_before, semantic_indices, plan.index_after], dim=-1)
+    else:
+        semantic_indices = plan.index_after[..., :0]
+        index = plan.index_after
+    chosen = logits.gather(-1, index)  # [bs, num_subject, num_sets * K]
+    if plan.pad_bias is not None:
+        chosen = chosen + plan.pad_bias
+    batch_size, num_subject, num_slots = chosen.shape
+    weights = chosen.view(batch_size, num_subject, -1,
+                          plan.segment).softmax(-1).view(
+                              batch_size, num_subject, num_slots)
+    dense = weights.new_zeros(logits.shape).scatter_add_(-1, index, weights)
+    subject = torch.baddbmm(subject, dense, tokens)
+    return torch.cat([context, subject], dim=1), semantic_indices
+
+
 def subject_context_fusion(
         subject: Tensor,
         context: Tensor,
@@ -90,6 +255,10 @@ def subject_context_fusion(
         num_semantic: int,
         spatial_indices: Optional[Tensor] = None) -> FusionOutput:
     """Fuse context and subject tokens into the subject tokens.
+
+    The stand-alone form of the fusion (the decoder uses
+    :func:`make_fusion_plan` once per forward and
+    :func:`fuse_subject_tokens` per layer).
 
     Args:
         subject (Tensor): Subject tokens, [bs, num_subject, dim].
@@ -116,33 +285,99 @@ def subject_context_fusion(
     """
     batch_size, num_subject, _ = subject.shape
     num_context = context.shape[1]
-    for name, k in (('num_spatial', num_spatial), ('num_semantic',
-                                                    num_semantic)):
-        if not 0 <= k <= num_context:
-            raise ValueError(
-                f'subject_context_fusion: {name}={k} must lie in '
-                f'[0, {num_context}] (the number of context tokens).')
+    check_num_context(num_spatial, num_semantic, num_context)
     no_indices = subject.new_zeros((batch_size, num_subject, 0),
                                    dtype=torch.long)
-    semantic_indices = no_indices
     if num_spatial == 0:
         spatial_indices = no_indices
+    elif spatial_indices is None:
+        spatial_indices = nearest_context_indices(subject_points,
+                                                  context_points, num_spatial)
     if num_spatial == 0 and num_semantic == 0:
-        return FusionOutput(subject, spatial_indices, semantic_indices)
+        return FusionOutput(subject, spatial_indices, no_indices)
+    plan = make_fusion_plan(spatial_indices, num_context, num_semantic,
+                            subject.dtype)
+    tokens = torch.cat([context, subject], dim=1)
+    fused, semantic_indices = fuse_subject_tokens(tokens, plan)
+    return FusionOutput(fused[:, num_context:], spatial_indices,
+                        semantic_indices)
 
-    # [bs, num_subject, num_context]
-    similarity = torch.bmm(subject, context.transpose(1, 2))
-    # [bs, num_subject, num_subject]
-    subject_similarity = torch.bmm(subject, subject.transpose(1, 2))
-    update = torch.bmm(F.softmax(subject_similarity, dim=-1), subject)
-    if num_spatial > 0:
-        if spatial_indices is None:
-            spatial_indices = nearest_context_indices(
-                subject_points, context_points, num_spatial)
-        update = update + _weighted_context_sum(similarity, context,
-                                                spatial_indices)
-    if num_semantic > 0:
-        semantic_indices = similarity.topk(num_semantic, dim=-1).indices
-        update = update + _weighted_context_sum(similarity, context,
-                                                semantic_indices)
-    return FusionOutput(subject + update, spatial_indices, semantic_indices)
+
+FuseFn = Callable[[Tensor, FusionPlan], Tuple[Tensor, Tensor]]
+_COMPILED: Optional[FuseFn] = None
+
+
+def compiled_fuse_subject_tokens() -> FuseFn:
+    """:func:`fuse_subject_tokens` through ``torch.compile``, compiled once
+    per process and shared by every layer (each new input shape compiles
+    again, within torch's recompile limit)."""
+    global _COMPILED
+    if _COMPILED is None:
+        _COMPILED = torch.compile(fuse_subject_tokens, dynamic=False)
+    return _COMPILED
+
+
+class SubjectContextFusion(nn.Module):
+    """The fusion of one decoder layer, as a module without parameters.
+
+    Args:
+        num_spatial (int): ``K_sp``. Defaults to 100.
+        num_semantic (int): ``K_sm``. Defaults to 50. ``K_sp = K_sm = 0``
+            switches the fusion off.
+        compile (bool): Run :func:`fuse_subject_tokens` through
+            ``torch.compile`` (the same function; compiled on first use).
+            Defaults to False.
+    """
+
+    def __init__(self,
+                 num_spatial: int = 100,
+                 num_semantic: int = 50,
+                 compile: bool = False) -> None:
+        super().__init__()
+        for name, k in (('num_spatial_context', num_spatial),
+                        ('num_semantic_context', num_semantic)):
+            if k < 0:
+                raise ValueError(f'{name} must be >= 0, got {k}.')
+        self.num_spatial = num_spatial
+        self.num_semantic = num_semantic
+        self.compile = compile
+
+    @property
+    def enabled(self) -> bool:
+        """Whether it fuses at all (``K_sp + K_sm > 0``)."""
+        return self.num_spatial + self.num_semantic > 0
+
+    def plan(self, subject_points: Tensor, context_points: Tensor,
+             dtype: torch.dtype) -> FusionPlan:
+        """What every layer of one forward pass shares.
+
+        Args:
+            subject_points (Tensor): Reference points (x, y) of the subject
+                tokens, [bs, num_subject, 2].
+            context_points (Tensor): Those of the context tokens,
+                [bs, num_context, 2].
+            dtype (torch.dtype): Dtype of the tokens.
+
+        Returns:
+            FusionPlan: With the spatial relation's indices.
+        """
+        if self.num_spatial > 0:
+            spatial_indices = nearest_context_indices(subject_points,
+                                                      context_points,
+                                                      self.num_spatial)
+        else:
+            spatial_indices = subject_points.new_zeros(
+                subject_points.shape[:2] + (0, ), dtype=torch.long)
+        return make_fusion_plan(spatial_indices, context_points.shape[1],
+                                self.num_semantic, dtype)
+
+    def forward(self, tokens: Tensor,
+                plan: FusionPlan) -> Tuple[Tensor, Tensor]:
+        """Fuse (see :func:`fuse_subject_tokens`)."""
+        fuse = compiled_fuse_subject_tokens() if self.compile else \
+            fuse_subject_tokens
+        return fuse(tokens, plan)
+
+    def extra_repr(self) -> str:
+        return (f'num_spatial={self.num_spatial}, '
+                f'num_semantic={self.num_semantic}, compile={self.compile}')

@@ -11,7 +11,7 @@ COCO_CLASSES = 80
 # mmdet's Deformable DETR keeps this many detections per image.
 DETR_MAX_PER_IMG = 100
 DSCT_ONLY_DECODER_KEYS = ('type', 'num_spatial_context',
-                          'num_semantic_context')
+                          'num_semantic_context', 'compile_fusion')
 
 
 def load_model_cfg(config: str,
