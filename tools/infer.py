@@ -24,6 +24,7 @@ from mmdsct.apis import UnreadableImageError, load_image
 from mmdsct.apis.emotion_inferencer import (PREDICTIONS_FILE,
                                             EmotionInferencer, resolve_source)
 from mmdsct.apis.video_io import UnreadableVideoError
+from mmdsct.utils import enable_safe_checkpoint_io
 
 
 def parse_args() -> argparse.Namespace:
@@ -102,6 +103,9 @@ def check_inputs(inputs: str):
 
 def main() -> None:
     args = parse_args()
+    # Weights-only loading (on since ``import mmdsct``) and atomic writes
+    # of every local file mmengine writes, for this process.
+    enable_safe_checkpoint_io()
     source = check_inputs(args.inputs)
     inferencer = EmotionInferencer(
         args.model,

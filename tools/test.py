@@ -19,7 +19,8 @@ from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.evaluation import DumpDetResults
 from mmdet.utils import setup_cache_size_limit_of_dynamo
 from mmdsct.engine import CheckedLoadRunner, EmotionClassesCheckHook
-from mmdsct.utils import build_runner, destroy_distributed, load_run_config
+from mmdsct.utils import (build_runner, destroy_distributed,
+                          enable_safe_checkpoint_io, load_run_config)
 
 
 def parse_args() -> argparse.Namespace:
@@ -66,6 +67,9 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    # Weights-only loading (on since ``import mmdsct``) and atomic writes
+    # of every local file mmengine writes, for this process.
+    enable_safe_checkpoint_io()
     run_test(args)
     # Close a distributed run's process group before the interpreter exits
     # (not after an error: another rank may be blocked in a collective).

@@ -15,7 +15,8 @@ from mmengine.config import DictAction
 
 import mmdsct  # noqa: F401  (registers the project's modules)
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from mmdsct.utils import build_runner, destroy_distributed, load_run_config
+from mmdsct.utils import (build_runner, destroy_distributed,
+                          enable_safe_checkpoint_io, load_run_config)
 
 
 def parse_args() -> argparse.Namespace:
@@ -59,6 +60,9 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    # Weights-only loading (on since ``import mmdsct``) and atomic writes
+    # of every local file mmengine writes, for this process.
+    enable_safe_checkpoint_io()
     run_training(args)
     # Close a distributed run's process group before the interpreter exits
     # (not after an error: another rank may be blocked in a collective).

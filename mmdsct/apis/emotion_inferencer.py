@@ -47,6 +47,7 @@ from mmdet.structures import DetDataSample
 from ..evaluation.functional.decision_thresholds import (
     CHECKPOINT_META_KEY, DEFAULT_THRESHOLD, decision_thresholds_array,
     predict_label_sets, thresholds_to_dict)
+from ..utils.atomic_backend import atomic_backend_args
 from ..utils.checkpoint import load_from_local_weights_only
 from ..visualization import EmotionVisualizer, emotion_class_names
 from .image_io import (IMAGE_EXTENSIONS, UnreadableImageError, as_bgr_image,
@@ -722,7 +723,7 @@ class EmotionInferencer(DetInferencer):
 
     def _dump(self, result: dict, source: InputSource, out_dir: str,
               score_thr: float) -> None:
-        """Write ``predictions.json`` into ``out_dir``."""
+        """Write ``predictions.json`` into ``out_dir`` (atomically)."""
         records = [
             self.pred2dict(p) if isinstance(p, DetDataSample) else p
             for p in result['predictions']
@@ -741,7 +742,10 @@ class EmotionInferencer(DetInferencer):
         else:
             content.update(video=result['video'], frames=records)
         mkdir_or_exist(out_dir)
-        dump(content, osp.join(out_dir, PREDICTIONS_FILE), indent=2)
+        dump(content,
+             osp.join(out_dir, PREDICTIONS_FILE),
+             indent=2,
+             backend_args=atomic_backend_args())
 
     @staticmethod
     def _warn_skipped(skipped: Iterable[dict]) -> None:

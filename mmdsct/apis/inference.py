@@ -3,7 +3,8 @@
 :func:`init_emotion_model` is :func:`mmdet.apis.init_detector` made to know
 the emotion classes, to initialise what no checkpoint sets, to refuse a
 checkpoint that does not fit, and never to fetch anything: checkpoints are
-local files, loaded through mmengine with the project's weights-only loader.
+local files, loaded with the project's weights-only loader
+(:func:`~mmdsct.utils.load_from_local_weights_only`), called explicitly.
 :func:`inference_emotion` runs the config's test pipeline (without its
 annotation loading) and returns, per image, the subjects as plain Python.
 """
@@ -18,14 +19,13 @@ import torch.nn as nn
 from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.runner import CheckpointLoader
 
 from mmdet.apis import init_detector
 from mmdet.registry import DATASETS
 from mmdet.structures import DetDataSample
 from mmdet.utils import get_test_pipeline_cfg
 from ..utils import (drop_pretrained_init_cfgs, init_random_weights,
-                     load_state_dict_checked)
+                     load_from_local_weights_only, load_state_dict_checked)
 from ..utils.checkpoint_fit import state_dict_of
 from .image_io import as_bgr_image, load_image
 from .results import Subject, datasample_to_subjects
@@ -105,7 +105,8 @@ def _load_weights(model: nn.Module, checkpoint: str, strict: bool) -> dict:
         dict: The checkpoint's ``meta['dataset_meta']`` (keys lower-cased,
         as mmdet does), or an empty dict.
     """
-    loaded = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    # Explicitly weights-only, whatever mmengine's loaders are at the time.
+    loaded = load_from_local_weights_only(str(checkpoint), map_location='cpu')
     load_state_dict_checked(model, state_dict_of(loaded), strict,
                             str(checkpoint))
     meta = loaded.get('meta') or {}

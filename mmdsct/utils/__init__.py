@@ -1,7 +1,8 @@
 """Utilities: safe checkpoint loading and saving, checkpoint fit checks,
 random initialisation, CPU distributed runs."""
-from .atomic_backend import (AtomicLocalBackend, atomic_write_bytes,
-                             register_atomic_local_backend,
+from .atomic_backend import (ATOMIC_LOCAL_BACKEND, AtomicLocalBackend,
+                             atomic_backend_args, atomic_write_bytes,
+                             fsync_directory, register_atomic_local_backend,
                              remove_atomic_write_leftovers)
 from .checkpoint import (OfficialCheckpointError, UnsafeCheckpointError,
                          load_bytes_weights_only,
@@ -18,16 +19,20 @@ from .remote_checkpoint import (CheckpointHashError,
                                 register_weights_only_loader,
                                 unsafe_checkpoint_schemes)
 from .run_config import build_runner, load_run_config
-from .safe_checkpoint_io import enable_safe_checkpoint_io
+from .safe_checkpoint_io import (enable_atomic_local_writes,
+                                 enable_safe_checkpoint_io,
+                                 enable_weights_only_loading)
 
 __all__ = [
-    'AtomicLocalBackend', 'atomic_write_bytes',
-    'register_atomic_local_backend', 'remove_atomic_write_leftovers',
+    'ATOMIC_LOCAL_BACKEND', 'AtomicLocalBackend', 'atomic_backend_args',
+    'atomic_write_bytes', 'fsync_directory', 'register_atomic_local_backend',
+    'remove_atomic_write_leftovers',
     'OfficialCheckpointError', 'UnsafeCheckpointError',
     'CheckpointHashError', 'load_bytes_weights_only',
     'load_from_local_weights_only', 'load_from_http_weights_only',
     'mmengine_checkpoint_globals', 'register_weights_only_loader',
     'unsafe_checkpoint_schemes', 'enable_safe_checkpoint_io',
+    'enable_weights_only_loading', 'enable_atomic_local_writes',
     'CheckpointMismatchError', 'EmotionClassesMismatchError',
     'StateDictMismatch', 'find_state_dict_mismatch',
     'load_state_dict_checked', 'destroy_distributed',

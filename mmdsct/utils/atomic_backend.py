@@ -8,6 +8,13 @@ target, so a file under the final name is always whole. A process killed
 mid-write leaves the temporary file behind;
 :func:`remove_atomic_write_leftovers` deletes such files (the checkpoint hook
 does so when training starts).
+
+Importing this module registers the backend under its own name,
+``'atomic_local'`` (:data:`ATOMIC_LOCAL_BACKEND`), beside mmengine's
+``'local'``, which it leaves as it is: a writer picks it with
+``backend_args=dict(backend='atomic_local')`` (as ``SafeCheckpointHook``
+does). :func:`register_atomic_local_backend` goes further and puts it in
+place of ``'local'`` for the whole process (the tools do so).
 """
 import os
 import os.path as osp
@@ -24,6 +31,8 @@ from mmengine.utils import mkdir_or_exist
 LEFTOVER_PATTERN = re.compile(r'^\..+\.[a-z0-9_]{8}\.tmp$')
 #: Mode of new files before the umask applies, as for ``open(path, 'w')``.
 NEW_FILE_MODE = 0o666
+#: Name of :class:`AtomicLocalBackend` in mmengine's file backends.
+ATOMIC_LOCAL_BACKEND = 'atomic_local'
 
 
 def _open_temporary(directory: str, basename: str) -> tuple:
@@ -46,7 +55,7 @@ def _open_temporary(directory: str, basename: str) -> tuple:
         return fd, path
 
 
-def _fsync_directory(directory: str) -> None:
+def fsync_directory(directory: str) -> None:
     """Make a rename in ``directory`` durable (best effort)."""
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -84,7 +93,7 @@ def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
         if osp.exists(tmp_path):
             os.remove(tmp_path)
         raise
-    _fsync_directory(directory)
+    fsync_directory(directory)
 
 
 def remove_atomic_write_leftovers(directory: Union[str, Path]) -> List[str]:
@@ -124,6 +133,17 @@ class AtomicLocalBackend(LocalBackend):
         atomic_write_bytes(obj.encode(encoding), filepath)
 
 
+def atomic_backend_args() -> dict:
+    """``backend_args`` that make an mmengine writer use
+    :class:`AtomicLocalBackend` (a new dict on every call)."""
+    return dict(backend=ATOMIC_LOCAL_BACKEND)
+
+
 def register_atomic_local_backend() -> None:
-    """Use :class:`AtomicLocalBackend` for every local path in mmengine."""
+    """Use :class:`AtomicLocalBackend` for every local path in mmengine,
+    process-wide: it replaces mmengine's ``'local'`` backend. Idempotent."""
     register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+
+
+# An additional backend name; mmengine's own backends stay as they are.
+register_backend(ATOMIC_LOCAL_BACKEND, AtomicLocalBackend, force=True)

@@ -9,6 +9,8 @@ import mmcv
 import numpy as np
 import pytest
 import torch
+from mmengine.fileio import LocalBackend
+from mmengine.fileio.backends import registry_utils
 from mmengine.logging import MMLogger
 from mmengine.registry import INFERENCERS
 from mmengine.structures import InstanceData
@@ -16,6 +18,7 @@ from mmengine.structures import InstanceData
 from mmdsct.apis import (UnreadableImageError, inference_emotion,
                          init_emotion_model, video_io)
 from mmdsct.apis.emotion_inferencer import EmotionInferencer
+from mmdsct.utils import AtomicLocalBackend
 
 IMAGE_HEIGHT, IMAGE_WIDTH = 96, 128
 NUM_FRAMES = 5
@@ -125,11 +128,24 @@ def test_registered_in_mmengine_inferencers():
     assert INFERENCERS.get('EmotionInferencer') is EmotionInferencer
 
 
-def test_image_file(inferencer, tmp_path):
+def test_image_file(inferencer, tmp_path, monkeypatch):
     path = tmp_path / 'scene.png'
     mmcv.imwrite(scene(0), str(path))
     out_dir = tmp_path / 'out'
+    atomic_writes = []
+    put_text = AtomicLocalBackend.put_text
+
+    def recording_put_text(self, obj, filepath, *args, **kwargs):
+        atomic_writes.append(str(filepath))
+        return put_text(self, obj, filepath, *args, **kwargs)
+
+    monkeypatch.setattr(AtomicLocalBackend, 'put_text', recording_put_text)
+    # mmengine's own 'local' backend, as after a bare ``import mmdsct``
+    monkeypatch.setitem(registry_utils.backends, 'local', LocalBackend)
+    monkeypatch.setitem(registry_utils.prefix_to_backends, '', LocalBackend)
     result = inferencer(str(path), out_dir=str(out_dir), pred_score_thr=0.0)
+    # written atomically by the inferencer's own choice of backend
+    assert atomic_writes == [str(out_dir / 'predictions.json')]
 
     (record, ) = result['predictions']
     assert record['image'] == str(path)

@@ -158,3 +158,18 @@ def test_checkpoint_that_does_not_fit_is_refused(tiny_model, tiny_config,
                                tiny_model.subject_query_embedding.weight)
     assert torch.isfinite(partial.level_embed).all()  # kept as initialised
     assert inference_emotion(partial, scene_image)
+
+
+def test_checkpoint_is_loaded_weights_only_explicitly(
+        tiny_config, tmp_path, monkeypatch, http_root, hostile_checkpoint):
+    """Even with mmengine's own local loader back in place, the API loads
+    weights only: it calls the project's loader itself."""
+    from mmengine.runner import CheckpointLoader
+    from mmengine.runner.checkpoint import load_from_local
+
+    from mmdsct.utils import UnsafeCheckpointError
+    name, marker = hostile_checkpoint
+    monkeypatch.setitem(CheckpointLoader._schemes, '', load_from_local)
+    with pytest.raises(UnsafeCheckpointError, match=name):
+        init_emotion_model(str(tiny_config), str(http_root / name))
+    assert not marker.exists(), 'the pickle ran code'

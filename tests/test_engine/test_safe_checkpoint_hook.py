@@ -11,6 +11,7 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
+from mmengine.fileio import get_file_backend
 
 import mmdsct  # noqa: F401  (registers the hook)
 from mmdsct.engine import SafeCheckpointHook
@@ -102,6 +103,24 @@ def in_workspace(synth_workspace, monkeypatch):
     """Run in the workspace whose data/synth the tiny config reads."""
     monkeypatch.chdir(synth_workspace)
     return synth_workspace
+
+
+@pytest.mark.parametrize('kwargs, expected', [
+    (dict(), dict(backend='atomic_local')),
+    (dict(out_dir='checkpoints'), dict(backend='atomic_local')),
+    (dict(out_dir='s3://bucket/run'), None),
+    (dict(backend_args=dict(backend='local')), dict(backend='local')),
+])
+def test_local_checkpoints_are_written_atomically_without_a_switch(
+        kwargs, expected):
+    """Atomic by the hook's own choice of backend, not by a process-wide
+    one (``import mmdsct`` leaves mmengine's ``'local'`` backend alone)."""
+    hook = SafeCheckpointHook(interval=1, **kwargs)
+    assert hook.backend_args == expected
+    if expected is not None and expected['backend'] == 'atomic_local':
+        backend = get_file_backend(
+            str(kwargs.get('out_dir', '.')), backend_args=hook.backend_args)
+        assert type(backend) is AtomicLocalBackend
 
 
 def test_configs_use_the_safe_hook(tiny_config, tmp_path, in_workspace):

@@ -2,16 +2,47 @@
 import os
 
 import pytest
-from mmengine.fileio import get_file_backend
+from mmengine.fileio import LocalBackend, get_file_backend
+from mmengine.fileio.backends import registry_utils
 
-import mmdsct  # noqa: F401  (installs the backend)
-from mmdsct.utils import (AtomicLocalBackend, atomic_write_bytes,
+from mmdsct.utils import (AtomicLocalBackend, atomic_backend_args,
+                          atomic_write_bytes, register_atomic_local_backend,
                           remove_atomic_write_leftovers)
 
 
-def test_mmengine_uses_atomic_backend(tmp_path):
-    assert isinstance(get_file_backend(str(tmp_path / 'x.pth')),
-                      AtomicLocalBackend)
+@pytest.fixture
+def restored_local_backend():
+    """Put mmengine's ``'local'`` backend back as it was after the test."""
+    backends = dict(registry_utils.backends)
+    prefixes = dict(registry_utils.prefix_to_backends)
+    yield
+    registry_utils.backends.clear()
+    registry_utils.backends.update(backends)
+    registry_utils.prefix_to_backends.clear()
+    registry_utils.prefix_to_backends.update(prefixes)
+
+
+def test_atomic_backend_is_picked_by_name(tmp_path):
+    backend = get_file_backend(
+        str(tmp_path / 'x.pth'), backend_args=atomic_backend_args())
+    assert type(backend) is AtomicLocalBackend
+    backend.put(b'whole', tmp_path / 'x.pth')
+    assert (tmp_path / 'x.pth').read_bytes() == b'whole'
+    assert atomic_backend_args() is not atomic_backend_args()
+
+
+def test_register_replaces_local_backend_idempotently(
+        tmp_path, restored_local_backend):
+    registry_utils.backends['local'] = LocalBackend
+    registry_utils.prefix_to_backends[''] = LocalBackend
+    assert type(get_file_backend(str(tmp_path / 'x.pth'))) is LocalBackend
+    register_atomic_local_backend()
+    register_atomic_local_backend()
+    assert type(get_file_backend(str(tmp_path / 'x.pth'))) is \
+        AtomicLocalBackend
+    assert type(get_file_backend(
+        str(tmp_path), backend_args=dict(backend='local'))) is \
+        AtomicLocalBackend
 
 
 def test_write_replaces_whole_file(tmp_path):

@@ -7,7 +7,8 @@ from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 
 from mmdet.registry import HOOKS
-from mmdsct.utils.atomic_backend import (atomic_write_bytes,
+from mmdsct.utils.atomic_backend import (atomic_backend_args,
+                                         atomic_write_bytes,
                                          remove_atomic_write_leftovers)
 
 #: The file in the work directory that names the latest checkpoint.
@@ -44,8 +45,10 @@ class SafeCheckpointHook(CheckpointHook):
     checkpoint left, or an empty ``last_checkpoint``, and ``--resume``
     fails. This hook, with the same arguments, saves in the order
 
-    1. write the new checkpoint (atomically: mmdsct's local file backend
-       writes to a temporary file and renames it),
+    1. write the new checkpoint (atomically: to a local directory, the hook
+       saves through mmdsct's ``'atomic_local'`` file backend, which writes
+       a temporary file and renames it, unless ``backend_args`` or
+       ``file_client_args`` name another backend),
     2. point ``last_checkpoint`` at it (the same atomic rename),
     3. only then delete checkpoints that are no longer kept, and the
        previous best checkpoint of ``save_best``,
@@ -57,6 +60,12 @@ class SafeCheckpointHook(CheckpointHook):
     (``.<name>.<8 characters>.tmp``) are deleted from the work and output
     directories, and their number is logged.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if (self.backend_args is None and self.file_client_args is None
+                and '://' not in str(self.out_dir or '')):
+            self.backend_args = atomic_backend_args()
 
     def before_train(self, runner) -> None:
         """Prepare as mmengine does, then delete leftover temporary files.
