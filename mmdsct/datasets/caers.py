@@ -1,6 +1,7 @@
 """CAER-S in the project's annotation format."""
 from mmdet.registry import DATASETS
 
+from ..structures import EmotionSpec
 from .emotion_classes import CAERS_CLASSES
 from .emotion_coco import EmotionCocoDataset
 
@@ -16,8 +17,5 @@ class CAERSDataset(EmotionCocoDataset):
     """
 
     METAINFO = dict(
-        classes=('person', ),
-        palette=[(220, 20, 60)],
-        emotion_classes=CAERS_CLASSES,
-        multi_label=False,
-        emotion_class_groups={})
+        EmotionCocoDataset.METAINFO,
+        **EmotionSpec(CAERS_CLASSES, multi_label=False).to_metainfo())

@@ -1,6 +1,7 @@
 """EMOTIC in the project's annotation format."""
 from mmdet.registry import DATASETS
 
+from ..structures import EmotionSpec
 from .emotion_classes import EMOTIC_CLASSES
 from .emotion_coco import EmotionCocoDataset
 
@@ -17,8 +18,5 @@ class EmoticDataset(EmotionCocoDataset):
     """
 
     METAINFO = dict(
-        classes=('person', ),
-        palette=[(220, 20, 60)],
-        emotion_classes=EMOTIC_CLASSES,
-        multi_label=True,
-        emotion_class_groups={})
+        EmotionCocoDataset.METAINFO,
+        **EmotionSpec(EMOTIC_CLASSES, multi_label=True).to_metainfo())

@@ -10,9 +10,6 @@ EMOTIC_CLASSES = (
     'Fatigue', 'Fear', 'Happiness', 'Pain', 'Peace', 'Pleasure', 'Sadness',
     'Sensitivity', 'Suffering', 'Surprise', 'Sympathy', 'Yearning')
 
-# EMOTIC's continuous dimensions, in the order of the ``vad`` field.
-VAD_DIMENSIONS = ('valence', 'arousal', 'dominance')
-
 # CAER-S's 7 classes (docs/annotation_format.md), alphabetical as its folders.
 CAERS_CLASSES = ('Anger', 'Disgust', 'Fear', 'Happy', 'Neutral', 'Sad',
                  'Surprise')

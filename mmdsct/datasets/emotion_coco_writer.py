@@ -1,22 +1,8 @@
 """Writing the project's annotation format (docs/annotation_format.md).
 
 Every converter and the synthetic generator build their output with
-:class:`EmotionCocoWriter`, so that all of them agree on the format:
-
-.. code-block:: python
-
-    {
-        'images': [{'id', 'file_name', 'width', 'height'}, ...],
-        'annotations': [{'id', 'image_id', 'bbox': [x, y, w, h], 'area',
-                         'iscrowd': 0, 'category_id': 1,
-                         'emotions': [0/1] * C  # multi-label, or
-                         'emotion': int,        # single-label
-                         'vad': [v, a, d]},     # optional
-                        ...],
-        'categories': [{'id': 1, 'name': 'person'}],
-        'emotion_classes': [C names],
-        'emotion_class_groups': {group: [names]},  # optional
-    }
+:class:`EmotionCocoWriter`, so that all of them agree on the format that
+:mod:`mmdsct.structures.annotation_format` defines and reads.
 
 Image and annotation ids start at 1: pycocotools' ``COCOeval`` treats an
 annotation id of 0 as "unmatched", so a ground truth with id 0 could never
@@ -29,7 +15,6 @@ splits together: all of them or none.
 """
 import json
 import math
-import numbers
 import os
 import os.path as osp
 import shutil
@@ -37,12 +22,10 @@ import tempfile
 from collections import Counter
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
-import numpy as np
-
+from ..structures import (PERSON_CATEGORY, PERSON_CATEGORY_ID, VAD_FIELD,
+                          EmotionSpec, all_finite, annotation_emotions,
+                          encode_label)
 from ..utils.atomic_backend import atomic_write_bytes
-
-PERSON_CATEGORY_ID = 1
-PERSON_CATEGORY = {'id': PERSON_CATEGORY_ID, 'name': 'person'}
 
 BoxXYXY = Tuple[float, float, float, float]
 
@@ -72,20 +55,6 @@ def clip_box_xyxy(box: Sequence[float], width: int,
     if x2 <= x1 or y2 <= y1:
         return None
     return x1, y1, x2, y2
-
-
-def all_finite(values: Sequence) -> bool:
-    """Whether every value is a finite real number (bools are not numbers).
-
-    Args:
-        values (Sequence): Values to check (Python or numpy scalars).
-
-    Returns:
-        bool: True when all are finite numbers.
-    """
-    return all(
-        isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
-        and math.isfinite(v) for v in values)
 
 
 def format_counts(title: str, counts: Dict[str, int]) -> str:
@@ -120,17 +89,27 @@ class EmotionCocoWriter:
                  multi_label: bool,
                  emotion_class_groups: Optional[Dict[str, list]] = None,
                  extra_fields: Optional[dict] = None) -> None:
-        self.emotion_classes = list(emotion_classes)
-        self.multi_label = multi_label
-        self.emotion_class_groups = dict(emotion_class_groups or {})
+        self.spec = EmotionSpec(
+            tuple(emotion_classes), bool(multi_label), emotion_class_groups
+            or {})
         self.extra_fields = dict(extra_fields or {})
         self.images: list = []
         self.annotations: list = []
 
     @property
+    def emotion_classes(self) -> list:
+        """list[str]: The C emotion class names in label order."""
+        return list(self.spec.emotion_classes)
+
+    @property
+    def multi_label(self) -> bool:
+        """bool: Whether subjects get ``emotions`` (else ``emotion``)."""
+        return self.spec.multi_label
+
+    @property
     def num_classes(self) -> int:
         """int: Number of emotion classes C."""
-        return len(self.emotion_classes)
+        return self.spec.num_classes
 
     def add_image(self, file_name: str, width: int, height: int) -> int:
         """Add an image.
@@ -191,52 +170,36 @@ class EmotionCocoWriter:
             area=width * height,
             iscrowd=0,
             category_id=PERSON_CATEGORY_ID)
-        annotation.update(self._label_fields(emotions, emotion))
+        annotation.update(encode_label(self.spec, emotions, emotion))
         if vad is not None:
             vad = [float(v) for v in vad]
             if not all_finite(vad):
                 raise ValueError(f'VAD {vad} of a subject of image '
                                  f'{image_id} has a non-finite value.')
-            annotation['vad'] = vad
+            annotation[VAD_FIELD] = vad
         self.annotations.append(annotation)
         return annotation['id']
 
-    def _label_fields(self, emotions: Optional[Sequence[int]],
-                      emotion: Optional[int]) -> dict:
-        """Check a label against the label kind and return its field."""
-        if self.multi_label:
-            if emotions is None or len(emotions) != self.num_classes:
-                raise ValueError(
-                    f'A multi-label subject needs {self.num_classes} '
-                    f'emotions, got {emotions}.')
-            return dict(emotions=[int(bool(v)) for v in emotions])
-        if emotion is None or not 0 <= int(emotion) < self.num_classes:
-            raise ValueError(f'A single-label subject needs an emotion in '
-                             f'[0, {self.num_classes}), got {emotion}.')
-        return dict(emotion=int(emotion))
-
     def to_dict(self) -> dict:
         """Return the whole annotation file as a dict."""
+        metainfo = self.spec.to_metainfo()
         content = dict(self.extra_fields)
         content.update(
             images=self.images,
             annotations=self.annotations,
             categories=[dict(PERSON_CATEGORY)],
-            emotion_classes=self.emotion_classes)
-        if self.emotion_class_groups:
-            content['emotion_class_groups'] = self.emotion_class_groups
+            emotion_classes=list(metainfo['emotion_classes']))
+        if metainfo['emotion_class_groups']:
+            content['emotion_class_groups'] = metainfo['emotion_class_groups']
         return content
 
     def label_counts(self) -> Counter:
         """Count subjects per emotion class name (every class listed)."""
         counts = Counter({name: 0 for name in self.emotion_classes})
         for annotation in self.annotations:
-            if self.multi_label:
-                for name, flag in zip(self.emotion_classes,
-                                      annotation['emotions']):
-                    counts[name] += flag
-            else:
-                counts[self.emotion_classes[annotation['emotion']]] += 1
+            vector = annotation_emotions(annotation, self.num_classes)
+            for name, flag in zip(self.emotion_classes, vector):
+                counts[name] += int(flag)
         return counts
 
     def to_json_bytes(self) -> bytes:

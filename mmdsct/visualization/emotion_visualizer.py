@@ -6,13 +6,14 @@ import numpy as np
 import torch
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
-from mmengine.dist import master_only
-from mmengine.structures import InstanceData
-
 from mmdet.registry import VISUALIZERS
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import BaseBoxes, get_box_tensor
 from mmdet.visualization import DetLocalVisualizer
+from mmengine.dist import master_only
+from mmengine.structures import InstanceData
+
+from ..structures import EMOTIONS_FIELD, VAD_FIELD
 from .label_text import (emotion_class_names, ground_truth_label,
                          positive_emotions, subject_label, top_emotions)
 from .layout import Rect, place_label_block, upscale_to_min_size
@@ -245,7 +246,8 @@ class EmotionVisualizer(DetLocalVisualizer):
         bboxes = _as_numpy(instances.bboxes).reshape(-1, 4)  # [n, 4]
         class_names = self._class_names(instances)
         emotions = self._emotion_targets(instances)
-        vads = _as_numpy(instances.vad) if 'vad' in instances else None
+        vads = (_as_numpy(instances[VAD_FIELD])
+                if VAD_FIELD in instances else None)
         labels = [
             ground_truth_label(
                 class_names[i], emotions[i],
@@ -284,7 +286,7 @@ class EmotionVisualizer(DetLocalVisualizer):
         labels = [
             subject_label(class_names[i], float(scores[i]),
                           self._top_emotions(instances, i),
-                          self._row_or_none(instances, 'vad', i))
+                          self._row_or_none(instances, VAD_FIELD, i))
             for i in ranked
         ]
         context = self._context_points(instances, ranked, scale_xy)
@@ -453,9 +455,9 @@ class EmotionVisualizer(DetLocalVisualizer):
     def _top_emotions(self, instances: InstanceData,
                       index: int) -> List[Tuple[str, float]]:
         """The listed emotions of predicted subject ``index``."""
-        if 'emotions' not in instances:
+        if EMOTIONS_FIELD not in instances:
             return []
-        probabilities = _as_numpy(instances.emotions[index])  # [C]
+        probabilities = _as_numpy(instances[EMOTIONS_FIELD][index])  # [C]
         names = emotion_class_names(
             self.dataset_meta.get('emotion_classes'), len(probabilities))
         if 'emotion_labels' in instances:  # list the label set only
@@ -468,9 +470,9 @@ class EmotionVisualizer(DetLocalVisualizer):
 
     def _emotion_targets(self, instances: InstanceData) -> List[List[str]]:
         """Names of the positive emotions of every ground-truth subject."""
-        if 'emotions' not in instances:
+        if EMOTIONS_FIELD not in instances:
             return [[] for _ in range(len(instances))]
-        targets = _as_numpy(instances.emotions)
+        targets = _as_numpy(instances[EMOTIONS_FIELD])
         targets = targets.reshape(len(instances), -1)  # [n, C]
         names = emotion_class_names(
             self.dataset_meta.get('emotion_classes'), targets.shape[1])

@@ -49,7 +49,7 @@ def write_raw(data_root, content, name='ann.json'):
     ('bbox', [2, '3', 10, 12], 'bbox must be'),
     ('bbox', [True, 3, 10, 12], 'bbox must be'),
     ('vad', [math.inf, 2.0, 3.0], r'vad must be \[valence, arousal, '
-     r'dominance\], three finite numbers, got \[inf'),
+     r'dominance\], 3 finite numbers, got \[inf'),
     ('vad', [math.nan, 2.0, 3.0], 'vad must be'),
     ('vad', 'high', "vad must be .*got 'high'"),
     ('vad', ['high', 2.0, 3.0], 'vad must be'),

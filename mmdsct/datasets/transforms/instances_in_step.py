@@ -16,13 +16,14 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmdet.registry import TRANSFORMS
 
-INSTANCE_KEYS = ('gt_emotions', 'gt_vad')
+from ...structures import GT_INSTANCE_KEYS
+
 INDEX_CARRIER = 'gt_bboxes_labels'
 
 
 def apply_in_step(transform: Callable[[dict], Optional[dict]],
                   results: dict,
-                  instance_keys: Sequence[str] = INSTANCE_KEYS
+                  instance_keys: Sequence[str] = GT_INSTANCE_KEYS
                   ) -> Optional[dict]:
     """Run a box-dropping transform, keeping ``instance_keys`` in step.
 
@@ -64,7 +65,7 @@ class InstancesInStepMixin:
     one with :func:`apply_in_step`.
     """
 
-    instance_keys: Sequence[str] = INSTANCE_KEYS
+    instance_keys: Sequence[str] = GT_INSTANCE_KEYS
 
     def transform(self, results: dict) -> Optional[dict]:
         """Run the parent transform, keeping emotion fields in step.
@@ -93,7 +94,7 @@ class KeepEmotionsInStep(BaseTransform):
 
     def __init__(self,
                  transform: dict,
-                 instance_keys: Sequence[str] = INSTANCE_KEYS) -> None:
+                 instance_keys: Sequence[str] = GT_INSTANCE_KEYS) -> None:
         self.transform_fn = TRANSFORMS.build(transform)
         self.instance_keys = tuple(instance_keys)
 

@@ -7,9 +7,10 @@ from mmdet.datasets.transforms import LoadAnnotations
 from mmdet.registry import TRANSFORMS
 from mmengine.logging import print_log
 
+from ...structures import (EMOTIONS_FIELD, GT_EMOTIONS_KEY, GT_VAD_KEY,
+                           NUM_VAD_DIMENSIONS, VAD_FIELD)
 from ..image_checks import check_image_size
 
-VAD_VALUES = 3
 #: Size mismatches warned one by one; later ones only at counts 2**k.
 LISTED_SIZE_MISMATCHES = 10
 
@@ -127,26 +128,26 @@ class LoadEmotionAnnotations(LoadAnnotations):
 
     def _load_emotions(self, results: dict) -> None:
         """Add ``gt_emotions`` [num_gt, C]."""
-        rows = self._instance_rows(results, 'emotions')
+        rows = self._instance_rows(results, EMOTIONS_FIELD)
         num_classes = results.get('num_emotion_classes',
                                   len(rows[0]) if rows else 0)
         # [num_gt, C]
-        results['gt_emotions'] = np.array(
+        results[GT_EMOTIONS_KEY] = np.array(
             rows, dtype=np.float32).reshape(-1, num_classes)
 
     @staticmethod
     def _has_vad(results: dict) -> bool:
         """Whether the data info carries VAD."""
         instances = results.get('instances', [])
-        return results.get('has_vad',
-                           any('vad' in instance for instance in instances))
+        return results.get(
+            'has_vad', any(VAD_FIELD in instance for instance in instances))
 
     def _load_vad(self, results: dict) -> None:
         """Add ``gt_vad`` [num_gt, 3]."""
-        rows = self._instance_rows(results, 'vad')
+        rows = self._instance_rows(results, VAD_FIELD)
         # [num_gt, 3]
-        results['gt_vad'] = np.array(
-            rows, dtype=np.float32).reshape(-1, VAD_VALUES)
+        results[GT_VAD_KEY] = np.array(
+            rows, dtype=np.float32).reshape(-1, NUM_VAD_DIMENSIONS)
 
     def __repr__(self) -> str:
         return (super().__repr__()[:-1] + f', with_emotion={self.with_emotion}'

@@ -2,7 +2,8 @@
 from mmdet.datasets.transforms import PackDetInputs
 from mmdet.registry import TRANSFORMS
 
-PER_INSTANCE_KEYS = ('gt_emotions', 'gt_vad')
+from ...structures import (EMOTIONS_FIELD, GT_EMOTIONS_KEY, GT_INSTANCE_KEYS,
+                           GT_VAD_KEY, VAD_FIELD)
 
 
 @TRANSFORMS.register_module()
@@ -21,8 +22,10 @@ class PackEmotionInputs(PackDetInputs):
         meta_keys (Sequence[str]): As in :class:`PackDetInputs`.
     """
 
-    mapping_table = dict(
-        PackDetInputs.mapping_table, gt_emotions='emotions', gt_vad='vad')
+    mapping_table = dict(PackDetInputs.mapping_table, **{
+        GT_EMOTIONS_KEY: EMOTIONS_FIELD,
+        GT_VAD_KEY: VAD_FIELD
+    })
 
     def transform(self, results: dict) -> dict:
         """Check that per-instance fields agree, then pack.
@@ -42,7 +45,7 @@ class PackEmotionInputs(PackDetInputs):
         if results.get('gt_bboxes') is None:
             return
         num_boxes = len(results['gt_bboxes'])
-        for key in PER_INSTANCE_KEYS:
+        for key in GT_INSTANCE_KEYS:
             if key in results and len(results[key]) != num_boxes:
                 raise ValueError(
                     f'{results.get("img_path")}: {key} has '

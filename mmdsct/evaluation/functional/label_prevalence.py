@@ -5,11 +5,12 @@ so the AP of a class is its share of positives in the *evaluated* split,
 whatever the constant. The training frequencies matter for the accuracy of
 the baseline: it always answers the class most frequent in training.
 """
-import json
 import os.path as osp
 from typing import Sequence
 
 import numpy as np
+
+from ...structures import annotation_emotions, load_annotation_file
 
 
 def label_prevalence(targets: np.ndarray) -> np.ndarray:
@@ -27,35 +28,13 @@ def label_prevalence(targets: np.ndarray) -> np.ndarray:
     return targets.mean(axis=0)
 
 
-def _annotation_targets(annotation: dict, num_classes: int,
-                        ann_file: str) -> np.ndarray:
-    """The 0/1 label vector [C] of one annotation of the project's format."""
-    ann_id = annotation.get('id', '?')
-    if 'emotions' in annotation:
-        target = np.asarray(annotation['emotions'], dtype=np.float64)
-        if target.shape != (num_classes, ) or not np.isin(target,
-                                                          (0, 1)).all():
-            raise ValueError(
-                f'{ann_file}: annotation {ann_id} has "emotions" '
-                f'{annotation["emotions"]}; expected {num_classes} values '
-                'of 0 or 1')
-        return target
-    if 'emotion' in annotation:
-        label = annotation['emotion']
-        if not isinstance(label, int) or not 0 <= label < num_classes:
-            raise ValueError(
-                f'{ann_file}: annotation {ann_id} has "emotion" {label!r}; '
-                f'expected an int in [0, {num_classes})')
-        return np.eye(num_classes)[label]
-    raise ValueError(f'{ann_file}: annotation {ann_id} has neither '
-                     '"emotions" nor "emotion"')
-
-
 def load_label_prevalence(ann_file: str,
                           emotion_classes: Sequence[str]) -> np.ndarray:
     """Class prevalence over the subjects of an annotation file.
 
-    Crowd annotations (``iscrowd`` = 1) are not counted.
+    The file is read and validated as the datasets read it
+    (:func:`~mmdsct.structures.load_annotation_file`). Crowd annotations
+    (``iscrowd`` = 1) are not counted.
 
     Args:
         ann_file (str): Annotation JSON in the project's format
@@ -68,30 +47,19 @@ def load_label_prevalence(ann_file: str,
 
     Raises:
         FileNotFoundError: If ``ann_file`` does not exist.
-        ValueError: If the file is not valid JSON, lists other classes or
-            holds a malformed annotation.
+        EmotionAnnotationError: A ``ValueError`` naming the file, if it is
+            not valid JSON, lists other classes or breaks the format.
     """
     if not osp.isfile(ann_file):
         raise FileNotFoundError(
             f'prevalence_ann_file {ann_file} does not exist')
-    try:
-        with open(ann_file, encoding='utf-8') as f:
-            content = json.load(f)
-    except json.JSONDecodeError as err:
-        raise ValueError(f'{ann_file} is not valid JSON: {err}') from err
-    if not isinstance(content, dict) or not isinstance(
-            content.get('annotations'), list):
-        raise ValueError(f'{ann_file} has no "annotations" list')
-    file_classes = content.get('emotion_classes')
-    if file_classes is not None and list(file_classes) != list(
-            emotion_classes):
-        raise ValueError(
-            f'{ann_file} lists emotion_classes {list(file_classes)}, but '
-            f'the evaluated dataset has {list(emotion_classes)}')
-    num_classes = len(emotion_classes)
+    parsed = load_annotation_file(
+        ann_file, configured=dict(emotion_classes=tuple(emotion_classes)))
+    num_classes = parsed.spec.num_classes
     targets = [
-        _annotation_targets(ann, num_classes, ann_file)
-        for ann in content['annotations'] if not ann.get('iscrowd', 0)
+        annotation_emotions(annotation, num_classes)
+        for annotations in parsed.annotations.values()
+        for annotation in annotations if not annotation.get('iscrowd', 0)
     ]
     return label_prevalence(
-        np.stack(targets) if targets else np.zeros((0, num_classes)))
+        np.array(targets) if targets else np.zeros((0, num_classes)))

@@ -3,10 +3,11 @@ import logging
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MessageHub, print_log
 
-from mmdet.registry import METRICS
+from ...structures import VAD_DIMENSIONS, EmotionSpec
 from ..functional import (MISSED, ImageBoxes, average_precision,
                           confusion_matrix, label_prevalence,
                           load_label_prevalence, mean_average_precision,
@@ -22,7 +23,6 @@ from .official_record import (OfficialImageRecord,
                               official_record_from_data_sample)
 from .subject_scores import SubjectScores, score_subjects
 
-VAD_DIMENSIONS = ('valence', 'arousal', 'dominance')
 EVALUATED_SPLIT = 'evaluated split'
 PROTOCOLS = ('mmdsct', 'official')
 
@@ -34,8 +34,10 @@ class EmotionMetric(BaseMetric):
     Reads ``pred_instances`` (``bboxes`` in original pixels, ``scores``,
     ``emotions`` [n, C] probabilities, optional ``vad``) and
     ``gt_instances`` (``bboxes``, ``emotions`` [n, C] of 0/1, optional
-    ``vad``) of each data sample, and ``emotion_classes``, ``multi_label``
-    and ``emotion_class_groups`` of ``dataset_meta``. The protocols are
+    ``vad``) of each data sample, and the
+    :class:`~mmdsct.structures.EmotionSpec` of ``dataset_meta``
+    (``emotion_classes``, ``multi_label``, ``emotion_class_groups``; see
+    :meth:`_spec` for what is done without them). The protocols are
     those of docs/evaluation_protocols.md. Figures returned, under prefix
     ``emotion``, all in percent except the VAD errors:
 
@@ -166,24 +168,24 @@ class EmotionMetric(BaseMetric):
             return self._compute_official(results)
         class_names = self._class_names(results)
         subjects = score_subjects(results, len(class_names), self.iou_thr)
+        spec = self._spec(class_names, subjects.targets)
         prevalence, prevalence_source = self._prevalence(
             class_names, subjects.targets)
         per_class = self._per_class_ap(subjects, prevalence)
         self._warn_classes_without_positives(class_names, per_class['AP'])
         figures = self._emotion_figures(subjects, prevalence, per_class)
-        figures.update(self._group_figures(class_names, per_class))
+        figures.update(self._group_figures(spec, per_class))
         box_stats, coco_summary = self._subject_box_stats(results)
         figures['bbox_mAP'] = box_stats['mAP'] * PERCENT
         figures['bbox_mAP_50'] = box_stats['mAP_50'] * PERCENT
         figures.update(self._vad_figures(subjects))
-        figures.update(self._threshold_figures(class_names, subjects))
+        figures.update(self._threshold_figures(spec, subjects))
         print_log(
             'Subject box AP (pycocotools):\n' + coco_summary,
             logger='current')
         self._log_class_table(class_names, per_class, prevalence)
-        report = self._report(results, class_names, subjects, figures,
-                              per_class, prevalence, prevalence_source,
-                              box_stats)
+        report = self._report(results, spec, subjects, figures, per_class,
+                              prevalence, prevalence_source, box_stats)
         self._write_report(report)
         return figures
 
@@ -200,7 +202,7 @@ class EmotionMetric(BaseMetric):
         class_names = self._class_names(results)
         targets = np.concatenate([np.zeros((0, len(class_names)))] +
                                  [r.gt_emotions for r in results])
-        multi_label = self._is_multi_label(targets)
+        multi_label = self._spec(class_names, targets).multi_label
         scores = score_official(results, len(class_names), multi_label)
         if scores.num_unlabelled:
             print_log(
@@ -279,17 +281,32 @@ class EmotionMetric(BaseMetric):
             emotions = record.pred_emotion_logits
         return emotions.shape[1]
 
-    def _is_multi_label(self, targets: np.ndarray) -> bool:
-        """``dataset_meta['multi_label']``, else whether any GT subject has
-        other than exactly one positive class."""
-        multi_label = (self.dataset_meta or {}).get('multi_label')
+    def _spec(self, class_names: List[str],
+              targets: np.ndarray) -> EmotionSpec:
+        """The evaluated dataset's emotion labels.
+
+        ``dataset_meta``'s spec; without ``multi_label`` there, the labels
+        are multi-label when any GT subject has other than exactly one
+        positive class.
+
+        Args:
+            class_names (list[str]): See :meth:`_class_names`.
+            targets (np.ndarray): GT labels of all subjects, [G, C].
+
+        Returns:
+            EmotionSpec: Classes, label kind and groups.
+        """
+        meta = self.dataset_meta or {}
+        multi_label = meta.get('multi_label')
         if multi_label is None:
             multi_label = bool((targets.sum(axis=1) != 1).any())
             print_log(
                 'dataset_meta has no multi_label flag; the labels look '
                 f'{"multi" if multi_label else "single"}-label',
                 logger='current')
-        return bool(multi_label)
+        return EmotionSpec(
+            tuple(class_names), bool(multi_label),
+            meta.get('emotion_class_groups') or {})
 
     def _prevalence(self, class_names: List[str],
                     targets: np.ndarray) -> Tuple[np.ndarray, str]:
@@ -356,18 +373,13 @@ class EmotionMetric(BaseMetric):
                 constant_scores, subjects.targets) * PERCENT,
         }
 
-    def _group_figures(self, class_names: List[str],
+    @staticmethod
+    def _group_figures(spec: EmotionSpec,
                        per_class: Dict[str, np.ndarray]) -> dict:
         """Mean APs over each group of ``emotion_class_groups``."""
-        groups = (self.dataset_meta or {}).get('emotion_class_groups') or {}
         figures = {}
-        for group, members in groups.items():
-            unknown = sorted(set(members) - set(class_names))
-            if unknown:
-                raise ValueError(
-                    f'emotion_class_groups["{group}"] names {unknown}, which '
-                    f'are not among the emotion classes {class_names}')
-            indices = [class_names.index(name) for name in members]
+        for group, members in spec.emotion_class_groups.items():
+            indices = [spec.emotion_classes.index(name) for name in members]
             figures[f'mAP_{group}'] = mean_average_precision(
                 per_class['AP'][indices])
             figures[f'mAP_det_{group}'] = mean_average_precision(
@@ -387,16 +399,16 @@ class EmotionMetric(BaseMetric):
         ]
         return subject_box_ap(images)
 
-    def _threshold_figures(self, class_names: List[str],
+    def _threshold_figures(self, spec: EmotionSpec,
                            subjects: SubjectScores) -> dict:
         """``macro_F1`` at ``thresholds`` (GT-matched label sets)."""
         if self.thresholds is None:
             return {}
         thresholds = decision_thresholds_array(
-            self.thresholds, class_names, 'EmotionMetric thresholds')
+            self.thresholds, list(spec.emotion_classes),
+            'EmotionMetric thresholds')
         labels = predict_label_sets(subjects.scores, thresholds,
-                                    self._is_multi_label(subjects.targets),
-                                    subjects.has_prediction)
+                                    spec.multi_label, subjects.has_prediction)
         return {
             'macro_F1': macro_f1(f1_per_class(labels, subjects.targets)) *
             PERCENT
@@ -437,19 +449,16 @@ class EmotionMetric(BaseMetric):
             })
         print_log('Emotion AP per class:\n' + table, logger='current')
 
-    def _report(self, results: List[ImageEmotionRecord],
-                class_names: List[str], subjects: SubjectScores,
-                figures: dict, per_class: Dict[str, np.ndarray],
-                prevalence: np.ndarray, prevalence_source: str,
-                box_stats: dict) -> dict:
+    def _report(self, results: List[ImageEmotionRecord], spec: EmotionSpec,
+                subjects: SubjectScores, figures: dict,
+                per_class: Dict[str, np.ndarray], prevalence: np.ndarray,
+                prevalence_source: str, box_stats: dict) -> dict:
         """Every figure of the evaluation, for the JSON file."""
-        multi_label = self._is_multi_label(subjects.targets)
         report = dict(
             metrics=figures,
-            emotion_classes=class_names,
-            multi_label=multi_label,
-            emotion_class_groups=(self.dataset_meta or {}).get(
-                'emotion_class_groups') or {},
+            emotion_classes=list(spec.emotion_classes),
+            multi_label=spec.multi_label,
+            emotion_class_groups=spec.to_metainfo()['emotion_class_groups'],
             per_class=dict(
                 per_class,
                 prevalence=prevalence * PERCENT,
@@ -463,7 +472,7 @@ class EmotionMetric(BaseMetric):
             units='percent, except vad_mae_* (units of the VAD labels)',
             protocol=self.protocol,
             iou_thr=self.iou_thr)
-        if not multi_label:
+        if not spec.multi_label:
             report.update(self._confusion_matrices(subjects))
         runtime_info = MessageHub.get_current_instance().runtime_info
         report.update({

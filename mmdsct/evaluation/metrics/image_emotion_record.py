@@ -11,7 +11,7 @@ from typing import Any, Optional, Tuple
 import numpy as np
 from mmengine.structures import BaseDataElement
 
-NUM_VAD_DIMENSIONS = 3
+from ...structures import EMOTIONS_FIELD, NUM_VAD_DIMENSIONS, VAD_FIELD
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,9 @@ def _instances_field(instances: dict, key: str, img_path: str,
 def _optional_vad(instances: dict, num_instances: int,
                   img_path: str) -> Optional[np.ndarray]:
     """The [n, 3] ``vad`` field if there is one, checked."""
-    if 'vad' not in instances:
+    if VAD_FIELD not in instances:
         return None
-    vad = _to_numpy(instances['vad'], np.float64).reshape(
+    vad = _to_numpy(instances[VAD_FIELD], np.float64).reshape(
         -1, NUM_VAD_DIMENSIONS)  # [n, 3]
     if len(vad) != num_instances:
         raise ValueError(f'image {img_path}: {len(vad)} VAD rows for '
@@ -141,7 +141,7 @@ def record_from_data_sample(
         _instances_field(gt, 'bboxes', img_path, 'gt_instances',
                          pipeline_hint)).reshape(-1, 4)  # [G, 4]
     gt_emotions = _to_numpy(
-        _instances_field(gt, 'emotions', img_path, 'gt_instances',
+        _instances_field(gt, EMOTIONS_FIELD, img_path, 'gt_instances',
                          pipeline_hint))
     pred_bboxes = _to_numpy(
         _instances_field(pred, 'bboxes', img_path, 'pred_instances',
@@ -150,7 +150,7 @@ def record_from_data_sample(
         _instances_field(pred, 'scores', img_path, 'pred_instances',
                          model_hint)).reshape(-1)  # [P]
     pred_emotions = _to_numpy(
-        _instances_field(pred, 'emotions', img_path, 'pred_instances',
+        _instances_field(pred, EMOTIONS_FIELD, img_path, 'pred_instances',
                          model_hint))
     if num_classes is None:
         num_classes = _class_count(gt_emotions, pred_emotions, img_path)

@@ -15,6 +15,7 @@ from typing import Any, Optional
 import numpy as np
 from mmengine.structures import BaseDataElement
 
+from ...structures import EMOTIONS_FIELD
 from .image_emotion_record import _instances_field, _to_numpy
 
 OFFICIAL_FIELDS = ('query_index', 'emotion_logits', 'bboxes_unclamped')
@@ -64,7 +65,7 @@ def _gt_rows(data_sample: dict, img_path: str,
                                        'gt_instances',
                                        hint)).reshape(-1, BOX_VALUES))
         rows = _to_numpy(
-            _instances_field(instances, 'emotions', img_path,
+            _instances_field(instances, EMOTIONS_FIELD, img_path,
                              'gt_instances', hint))
         if num_classes is not None:
             rows = rows.reshape(-1, num_classes)

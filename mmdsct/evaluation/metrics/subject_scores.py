@@ -8,9 +8,10 @@ from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
+from ...structures import NUM_VAD_DIMENSIONS
 from ..functional import (UNMATCHED, box_iou, gather_matched_rows,
                           match_highest_iou, match_one_to_one)
-from .image_emotion_record import NUM_VAD_DIMENSIONS, ImageEmotionRecord
+from .image_emotion_record import ImageEmotionRecord
 
 NO_SCORE = 0.0
 
