@@ -23,13 +23,7 @@ model = dict(
         type='FirstAvailablePretrained', checkpoints=deformable_detr_starts),
     decoder=dict(num_spatial_context=0, num_semantic_context=0),
     bbox_head=dict(
-        num_emotions=7, multi_label=False, loss_cls=dict(loss_weight=9.0)),
-    train_cfg=dict(
-        assigner=dict(match_costs=[
-            dict(type='EmotionFocalCost', multi_label=False, weight=2.0),
-            dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
-            dict(type='IoUCost', iou_mode='giou', weight=2.0)
-        ])))
+        num_emotions=7, multi_label=False, loss_cls=dict(loss_weight=9.0)))
 
 optim_wrapper = dict(optimizer=dict(lr=2e-5))
 load_from = None

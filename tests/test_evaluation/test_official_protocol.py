@@ -78,7 +78,8 @@ def build_head(style, num_queries):
             embed_dims=16,
             num_pred_layer=1,
             share_pred_layer=True,
-            loss_cls=dict(type='EmotionFocalLoss', loss_weight=5.0),
+            loss_cls=dict(
+                type='FocalLoss', use_sigmoid=True, loss_weight=5.0),
             test_cfg=dict(max_per_img=num_queries)))
     return head.eval()
 

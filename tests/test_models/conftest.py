@@ -94,17 +94,15 @@ def tiny_dsct_cfg(multi_label: bool = True,
             num_emotions=NUM_EMOTIONS,
             multi_label=multi_label,
             embed_dims=EMBED_DIMS,
-            loss_cls=dict(type='EmotionFocalLoss', loss_weight=5.0),
+            loss_cls=dict(
+                type='FocalLoss', use_sigmoid=True, loss_weight=5.0),
             loss_bbox=dict(type='L1Loss', loss_weight=5.0),
             loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
         train_cfg=dict(
             assigner=dict(
                 type='HungarianAssigner',
                 match_costs=[
-                    dict(
-                        type='EmotionFocalCost',
-                        multi_label=multi_label,
-                        weight=2.0),
+                    dict(type='EmotionFocalCost', weight=2.0),
                     dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
                     dict(type='IoUCost', iou_mode='giou', weight=2.0)
                 ])),

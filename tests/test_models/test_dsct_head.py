@@ -66,13 +66,26 @@ def test_missing_emotions_give_a_clear_error(dsct_cfg, tiny):
             torch.rand(tiny.num_subject, 4), gt, dict(img_shape=(64, 64)))
 
 
-def test_label_mode_mismatch_with_match_cost_is_refused(dsct_cfg):
-    cfg = dsct_cfg(multi_label=True)
-    cfg['train_cfg']['assigner']['match_costs'][0]['multi_label'] = False
-    with pytest.raises(ValueError, match='multi_label'):
-        MODELS.build(
-            dict(cfg['bbox_head'], train_cfg=cfg['train_cfg'],
-                 share_pred_layer=True, num_pred_layer=2))
+@pytest.mark.parametrize('multi_label', [True, False])
+def test_match_cost_follows_the_heads_label_kind(dsct_cfg, tiny,
+                                                 multi_label):
+    """One cost config serves both heads: the emotion cost reads the label
+    kind off the width of the head's logits."""
+    head = build_head(dsct_cfg, multi_label)
+    cost_fn = head.assigner.match_costs[0]
+    torch.manual_seed(0)
+    logits = torch.randn(tiny.num_subject, head.cls_out_channels)
+    gt = one_gt(tiny, multi_label)
+    cost = cost_fn(InstanceData(scores=logits), gt)
+    prob = logits[:, :tiny.num_emotions].sigmoid()
+    # focal cost of each class: positive minus negative term, x weight 2
+    terms = 2.0 * (-0.25 * (1 - prob)**2 * torch.log(prob + 1e-8) +
+                   0.75 * prob**2 * torch.log(1 - prob + 1e-8))
+    if multi_label:
+        expected = terms @ gt.emotions.t() / tiny.num_emotions
+    else:
+        expected = terms[:, [1]]
+    torch.testing.assert_close(cost, expected)
 
 
 def test_num_classes_other_than_one_is_refused(dsct_cfg):

@@ -63,15 +63,20 @@ model = dict(
         embed_dims=256,
         sync_cls_avg_factor=True,
         loss_cls=dict(
-            type='EmotionFocalLoss', alpha=0.25, gamma=2.0, loss_weight=5.0),
+            type='FocalLoss',
+            use_sigmoid=True,
+            alpha=0.25,
+            gamma=2.0,
+            loss_weight=5.0),
         loss_bbox=dict(type='L1Loss', loss_weight=5.0),
         loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
-    # matching cost 5 L1 + 2 C_emo + 2 (-GIoU)
+    # matching cost 5 L1 + 2 C_emo + 2 (-GIoU); EmotionFocalCost follows the
+    # head's multi_label
     train_cfg=dict(
         assigner=dict(
             type='HungarianAssigner',
             match_costs=[
-                dict(type='EmotionFocalCost', multi_label=True, weight=2.0),
+                dict(type='EmotionFocalCost', weight=2.0),
                 dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
                 dict(type='IoUCost', iou_mode='giou', weight=2.0)
             ])),

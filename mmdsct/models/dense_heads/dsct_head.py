@@ -10,11 +10,11 @@ from mmdet.utils import InstanceList, reduce_mean
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from ..task_modules import EmotionFocalCost
+from ...structures import (EMOTIONS_FIELD, SUBJECT_CLASSES, SUBJECT_LABEL,
+                           num_emotion_logits)
 
-# DSCT detects a single class, the subject ('person'); its label is 0.
-SUBJECT_LABEL = 0
-NUM_DETECTION_CLASSES = 1
+# DSCT detects a single class, the subject.
+NUM_DETECTION_CLASSES = len(SUBJECT_CLASSES)
 # What the losses are divided by (see DSCTHead.loss_by_feat_single).
 LOSS_NORMALIZERS = ('num_gt', 'num_matched')
 
@@ -28,6 +28,8 @@ class DSCTHead(DeformableDETRHead):
     not refine boxes). The box MLP adds offsets to the inverse-sigmoid
     reference point, as Deformable DETR does.
 
+    The logits follow :func:`~mmdsct.structures.num_emotion_logits`:
+
     - ``multi_label=True`` (EMOTIC): ``num_emotions + 1`` logits, the last
       one saying "this query is a subject". A matched query's target is its
       multi-hot emotions and 1; an unmatched query's target is all zeros.
@@ -36,9 +38,11 @@ class DSCTHead(DeformableDETRHead):
       query's target is its one-hot emotion, an unmatched query's all zeros.
       The subject score is the largest emotion probability.
 
-    The emotion loss (``loss_cls`` in the loss dict, an
-    :class:`~mmdsct.models.losses.EmotionFocalLoss` summed over queries and
-    classes), the L1 and the GIoU losses are divided by the number of
+    The match cost (:class:`~mmdsct.models.task_modules.EmotionFocalCost`)
+    reads the label kind off these logits, so ``multi_label`` is set here
+    only. The emotion loss (``loss_cls`` in the loss dict, mmdet's sigmoid
+    ``FocalLoss`` on the float targets, summed over queries and classes),
+    the L1 and the GIoU losses are divided by the number of
     ground-truth subjects in the batch, averaged over the processes and at
     least 1, as the authors' code (Deformable DETR's ``num_boxes``) does.
     An image with more subjects than subject queries leaves some of them
@@ -76,22 +80,11 @@ class DSCTHead(DeformableDETRHead):
         self.num_emotions = num_emotions
         self.multi_label = multi_label
         super().__init__(*args, num_classes=NUM_DETECTION_CLASSES, **kwargs)
-        self._check_match_costs()
-
-    def _check_match_costs(self) -> None:
-        """Refuse an emotion match cost whose label mode differs."""
-        for cost in getattr(getattr(self, 'assigner', None), 'match_costs',
-                            []):
-            if isinstance(cost, EmotionFocalCost) and \
-                    cost.multi_label != self.multi_label:
-                raise ValueError(
-                    f'DSCTHead has multi_label={self.multi_label} but its '
-                    'EmotionFocalCost has multi_label='
-                    f'{cost.multi_label}; set both the same.')
 
     def _init_layers(self) -> None:
         """Build the shared emotion head and box MLP."""
-        self.cls_out_channels = self.num_emotions + int(self.multi_label)
+        self.cls_out_channels = num_emotion_logits(self.num_emotions,
+                                                   self.multi_label)
         super()._init_layers()
 
     def loss_by_feat_single(self, cls_scores: Tensor, bbox_preds: Tensor,
@@ -174,10 +167,10 @@ class DSCTHead(DeformableDETRHead):
             [num_queries, 4], ``bbox_weights`` [num_queries, 4],
             ``pos_inds`` and ``neg_inds``.
         """
-        if 'emotions' not in gt_instances:
+        if EMOTIONS_FIELD not in gt_instances:
             raise KeyError(
-                'DSCTHead needs gt_instances.emotions [num_gts, C]; load '
-                'them with LoadEmotionAnnotations and pack them with '
+                f'DSCTHead needs gt_instances.{EMOTIONS_FIELD} [num_gts, C]; '
+                'load them with LoadEmotionAnnotations and pack them with '
                 'PackEmotionInputs.')
         img_h, img_w = img_meta['img_shape']
         factor = bbox_pred.new_tensor([img_w, img_h, img_w, img_h])[None]
@@ -195,8 +188,8 @@ class DSCTHead(DeformableDETRHead):
         emotion_targets = cls_score.new_zeros(
             (num_queries, self.cls_out_channels))
         emotion_targets[pos_inds, :self.num_emotions] = \
-            gt_instances.emotions[pos_gt_inds].to(cls_score.dtype)
-        if self.multi_label:
+            gt_instances[EMOTIONS_FIELD][pos_gt_inds].to(cls_score.dtype)
+        if self.multi_label:  # the subject logit
             emotion_targets[pos_inds, self.num_emotions] = 1.0
         emotion_weights = cls_score.new_ones(num_queries)
 

@@ -27,7 +27,7 @@ class LateFusionEmotionHead(BaseModule):
         dropout (float): Dropout after the fusion layer. Defaults to 0.5.
         loss_emotion (dict): Config of the emotion loss, called as
             ``loss(logits [K, C], targets [K, C], avg_factor=K)``.
-            Defaults to ``EmotionFocalLoss``, the loss of DSCT.
+            Defaults to mmdet's sigmoid ``FocalLoss``, the loss of DSCT.
         init_cfg (dict or list[dict], optional): Initialisation config.
             By default the classifier's bias starts at a 1 % prior, as the
             classification layers of the DETR family trained with focal loss.
@@ -38,7 +38,8 @@ class LateFusionEmotionHead(BaseModule):
                  in_channels: Sequence[int],
                  hidden_channels: int = 256,
                  dropout: float = 0.5,
-                 loss_emotion: ConfigType = dict(type='EmotionFocalLoss'),
+                 loss_emotion: ConfigType = dict(
+                     type='FocalLoss', use_sigmoid=True),
                  init_cfg: OptMultiConfig = dict(
                      type='Xavier',
                      layer='Linear',

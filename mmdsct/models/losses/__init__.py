@@ -1,4 +1,4 @@
-"""Losses of mmdsct."""
-from .emotion_focal_loss import EmotionFocalLoss, emotion_focal_loss
+"""Losses of mmdsct (the emotion loss is mmdet's ``FocalLoss``)."""
+from .emotion_focal_loss import EmotionFocalLoss
 
-__all__ = ['EmotionFocalLoss', 'emotion_focal_loss']
+__all__ = ['EmotionFocalLoss']

@@ -1,65 +1,62 @@
-"""Focal-style emotion cost for mmdet's ``HungarianAssigner``."""
+"""mmdet's focal matching cost on the emotion targets of a subject."""
+import logging
 from typing import Optional, Union
 
-from mmdet.models.task_modules.assigners.match_cost import BaseMatchCost
+import torch
+from mmdet.models.task_modules.assigners.match_cost import FocalLossCost
 from mmdet.registry import TASK_UTILS
+from mmengine.logging import print_log
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from ...structures import EMOTIONS_FIELD, logits_are_multi_label
+
+#: The official matcher's epsilon inside the logarithms (mmdet's: 1e-12).
+OFFICIAL_EPS = 1e-8
+
 
 @TASK_UTILS.register_module()
-class EmotionFocalCost(BaseMatchCost):
-    """Matching cost between emotion logits and emotion targets.
+class EmotionFocalCost(FocalLossCost):
+    """mmdet's ``FocalLossCost`` between emotion logits and the emotion
+    targets (``gt_instances.emotions``, [num_gts, C]) of the subjects.
 
-    mmdet's ``FocalLossCost`` reads one integer label per ground truth;
-    a subject carries a multi-hot emotion vector instead. With the sigmoid
-    probability ``p`` of each emotion class, the focal-style costs are::
+    The label kind is read off the width of the logits, which the head
+    sets from its ``multi_label`` (see
+    :func:`~mmdsct.structures.num_emotion_logits`), so head and cost
+    always agree:
 
-        pos = -alpha * (1 - p)^gamma * log(p)
-        neg = -(1 - alpha) * p^gamma * log(1 - p)
-
-    - multi-label: mean over the C classes of ``(pos - neg) * target``;
-    - single-label: ``pos - neg`` at the target class (the one-hot argmax).
-
-    Only the first C logits are read, C being the width of
-    ``gt_instances.emotions``; a trailing "is a subject" logit (multi-label
-    head) takes no part, as in the official matcher.
+    - C logits, single-label data: ``FocalLossCost`` as it is, at each
+      subject's class (the index of its one-hot target);
+    - C + 1 logits, multi-label data: what ``FocalLossCost`` lacks, a
+      multi-hot target. ``FocalLossCost``'s cost of each of the C classes,
+      weighted by the target and averaged over the C classes, as in the
+      official matcher. The last logit (the subject logit) takes no part.
 
     Args:
         alpha (float): Focal alpha. Defaults to 0.25.
         gamma (float): Focal gamma. Defaults to 2.0.
-        eps (float): Added inside the logarithms. Defaults to 1e-8.
-        multi_label (bool): Multi-hot targets (EMOTIC) or one-hot targets
-            (CAER-S). Defaults to True.
+        eps (float): Added inside the logarithms. Defaults to 1e-8, the
+            official matcher's.
         weight (float): Factor on the cost. Defaults to 1.0.
+        multi_label (bool, optional): Deprecated and ignored: the label kind
+            is read off the logits. Accepted so that configs written for
+            earlier versions still build.
     """
 
     def __init__(self,
                  alpha: float = 0.25,
                  gamma: float = 2.0,
-                 eps: float = 1e-8,
-                 multi_label: bool = True,
-                 weight: Union[float, int] = 1.0) -> None:
-        super().__init__(weight=weight)
-        self.alpha = alpha
-        self.gamma = gamma
-        self.eps = eps
-        self.multi_label = multi_label
-
-    def focal_costs(self, prob: Tensor) -> Tensor:
-        """Positive minus negative focal cost of every probability.
-
-        Args:
-            prob (Tensor): Sigmoid probabilities, [num_preds, C].
-
-        Returns:
-            Tensor: ``pos - neg``, [num_preds, C].
-        """
-        neg = -(1 - prob + self.eps).log() * (1 - self.alpha) * prob.pow(
-            self.gamma)
-        pos = -(prob + self.eps).log() * self.alpha * (1 - prob).pow(
-            self.gamma)
-        return pos - neg
+                 eps: float = OFFICIAL_EPS,
+                 weight: Union[float, int] = 1.0,
+                 multi_label: Optional[bool] = None) -> None:
+        super().__init__(alpha=alpha, gamma=gamma, eps=eps, weight=weight)
+        if multi_label is not None:
+            print_log(
+                'EmotionFocalCost(multi_label=...) is deprecated and '
+                "ignored: the label kind follows the head's logits "
+                '(its multi_label). Remove it from the config.',
+                logger='current',
+                level=logging.WARNING)
 
     def __call__(self,
                  pred_instances: InstanceData,
@@ -70,7 +67,7 @@ class EmotionFocalCost(BaseMatchCost):
 
         Args:
             pred_instances (InstanceData): ``scores``: logits,
-                [num_preds, C] or [num_preds, C + 1].
+                [num_preds, C + 1] (multi-label) or [num_preds, C].
             gt_instances (InstanceData): ``emotions``: float multi-hot or
                 one-hot targets, [num_gts, C].
             img_meta (dict, optional): Unused.
@@ -78,22 +75,22 @@ class EmotionFocalCost(BaseMatchCost):
         Returns:
             Tensor: Weighted cost, [num_preds, num_gts].
         """
-        if 'emotions' not in gt_instances:
+        if EMOTIONS_FIELD not in gt_instances:
             raise KeyError(
-                'EmotionFocalCost needs gt_instances.emotions [num_gts, C]; '
-                'load them with LoadEmotionAnnotations and pack them with '
-                'PackEmotionInputs.')
-        targets = gt_instances.emotions
-        num_emotions = targets.shape[1]
+                f'EmotionFocalCost needs gt_instances.{EMOTIONS_FIELD} '
+                '[num_gts, C]; load them with LoadEmotionAnnotations and '
+                'pack them with PackEmotionInputs.')
+        targets = gt_instances[EMOTIONS_FIELD]
+        num_classes = targets.shape[1]
         logits = pred_instances.scores
-        if logits.shape[1] < num_emotions:
-            raise ValueError(
-                f'EmotionFocalCost: {logits.shape[1]} logits per query but '
-                f'{num_emotions} emotion classes in the targets.')
-        costs = self.focal_costs(logits[:, :num_emotions].sigmoid())
-        if self.multi_label:
-            # [num_preds, C] x [C, num_gts] -> [num_preds, num_gts]
-            cost = costs @ targets.to(costs.dtype).t() / num_emotions
-        else:
-            cost = costs[:, targets.argmax(dim=1)]
-        return cost * self.weight
+        try:
+            multi_label = logits_are_multi_label(logits.shape[1], num_classes)
+        except ValueError as error:
+            raise ValueError(f'EmotionFocalCost: {error}') from error
+        logits = logits[:, :num_classes]
+        if not multi_label:
+            return self._focal_loss_cost(logits, targets.argmax(dim=1))
+        classes = torch.arange(num_classes, device=logits.device)
+        costs = self._focal_loss_cost(logits, classes)  # [num_preds, C]
+        # [num_preds, C] x [C, num_gts] -> [num_preds, num_gts]
+        return costs @ targets.to(costs.dtype).t() / num_classes
