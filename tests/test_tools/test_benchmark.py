@@ -1,22 +1,30 @@
 """tools/analysis_tools/benchmark.py and mmdsct.utils.benchmark."""
+import copy
 import csv
 import importlib.util
 
 import mmcv.ops.multi_scale_deform_attn as msda_module
 import pytest
 import torch
-from mmdet.structures import DetDataSample
-from mmengine.structures import InstanceData
+from mmdet.registry import MODELS
 from torch import nn
 
+from mmdsct.models.detectors.frozen_subject_detector import \
+    FrozenSubjectDetector
+from mmdsct.models.utils import count_parameters
+from mmdsct.utils import init_random_weights
 from mmdsct.utils.benchmark import (DetectorThenRecognizer,
-                                    count_predict_flops, latency_stats,
-                                    make_subject_batch, msda_pytorch_path,
-                                    resolve_crop_mode, resolve_device,
-                                    resolve_msda_impl, subject_grid_boxes,
-                                    time_alternating)
+                                    count_predict_flops,
+                                    deformable_detr_cfg_like, latency_stats,
+                                    load_model_cfg, make_subject_batch,
+                                    msda_pytorch_path, resolve_crop_mode,
+                                    resolve_device, resolve_msda_impl,
+                                    subject_grid_boxes, time_alternating,
+                                    two_stage_cfg_on_detector,
+                                    two_stage_cfg_on_gt_boxes,
+                                    write_detector_files)
 
-MODELS = ('DSCT', 'DeformableDETR', 'TwoStage', 'TwoStage+DeformableDETR')
+MODEL_NAMES = ('DSCT', 'DeformableDETR', 'TwoStage', 'TwoStage+DeformableDETR')
 LATENCY_COLUMNS = ('gflops', 'flops_uncounted_ops', 'median_ms', 'q1_ms',
                    'q3_ms', 'iqr_ms', 'min_ms', 'time_vs_deformable_detr')
 CONTEXT_COLUMNS = ('device', 'device_name', 'msda_impl', 'torch', 'input_hw',
@@ -64,7 +72,7 @@ def test_head_to_head_writes_every_model_and_subject_count(
     assert 'TwoStage / DSCT' in stdout
     rows = read_rows(tmp_path / 'benchmark.csv')
     assert [(row['model'], int(row['subjects'])) for row in rows] == [
-        (name, count) for count in (1, 2) for name in MODELS
+        (name, count) for count in (1, 2) for name in MODEL_NAMES
     ]
     for column in LATENCY_COLUMNS + CONTEXT_COLUMNS:
         assert all(row[column] != '' for row in rows), column
@@ -80,6 +88,9 @@ def test_head_to_head_writes_every_model_and_subject_count(
     # the two-stage model pays per subject; DSCT does not
     gflops = {key: float(row['gflops']) for key, row in by_key.items()}
     assert gflops[('TwoStage', 2)] > gflops[('TwoStage', 1)]
+    # behind the detector too: it keeps as many subjects as the image holds
+    assert gflops[('TwoStage+DeformableDETR', 2)] > \
+        gflops[('TwoStage+DeformableDETR', 1)]
     assert gflops[('DSCT', 2)] == gflops[('DSCT', 1)]
     assert 'grid_sampler_2d' in by_key[('DSCT', 1)]['flops_uncounted_ops']
     params = {key: int(row['params_total']) for key, row in by_key.items()}
@@ -87,7 +98,7 @@ def test_head_to_head_writes_every_model_and_subject_count(
     assert params[('DSCT', 1)] < params[('DeformableDETR', 1)]
     assert params[('TwoStage+DeformableDETR', 1)] == \
         params[('TwoStage', 1)] + params[('DeformableDETR', 1)]
-    assert {by_key[(name, 1)]['crop_mode'] for name in MODELS} == \
+    assert {by_key[(name, 1)]['crop_mode'] for name in MODEL_NAMES} == \
         {'', 'roi_align'}
     plot = tmp_path / 'benchmark_latency.png'
     assert plot.read_bytes()[:len(PNG_MAGIC)] == PNG_MAGIC
@@ -114,7 +125,7 @@ def test_params_only_times_nothing(tmp_path, run_tool, tiny_config,
     run_tool(tiny_config, '--two-stage-config', two_stage_config,
              '--params-only', '--out', out)
     rows = read_rows(out)
-    assert [row['model'] for row in rows] == list(MODELS[:3])
+    assert [row['model'] for row in rows] == list(MODEL_NAMES[:3])
     assert 'median_ms' not in rows[0]
     for row in rows:
         assert int(row['params_trainable']) <= int(row['params_total'])
@@ -213,38 +224,51 @@ def test_kernel_choices_on_the_cpu():
         resolve_msda_impl('triton', 'cpu')
 
 
-class FixedDetector(nn.Module):
-    """Returns the same scored boxes for every image."""
+def test_detector_path_is_the_recognizers_own(tiny_config, two_stage_config,
+                                              tmp_path):
+    """The pipeline is TwoStageEmotionRecognizer(box_source='detector')
+    loading the benchmark's detector; it keeps the N most confident
+    detections of the detector, re-normalised inputs and all."""
+    detr_cfg = deformable_detr_cfg_like(
+        load_model_cfg(str(tiny_config), 'DSCT'))
+    torch.manual_seed(0)
+    detector = init_random_weights(MODELS.build(copy.deepcopy(detr_cfg)))
+    detector.eval()
+    files = write_detector_files(detector, detr_cfg, str(tmp_path))
+    two_stage_cfg = load_model_cfg(
+        str(two_stage_config), 'TwoStageEmotionRecognizer')
+    recognizer = MODELS.build(
+        two_stage_cfg_on_detector(two_stage_cfg_on_gt_boxes(two_stage_cfg),
+                                  files))
+    pipeline = DetectorThenRecognizer(init_random_weights(recognizer)).eval()
+    assert isinstance(recognizer.subject_detector, FrozenSubjectDetector)
+    assert recognizer.subject_detector.score_thr == 0.0
+    assert recognizer.subject_detector.subject_label is None
+    for key, value in detector.state_dict().items():
+        assert torch.equal(pipeline.detector.state_dict()[key], value), key
+    params = count_parameters(pipeline)['params_total']
+    assert params == count_parameters(recognizer)['params_total'] + \
+        count_parameters(detector)['params_total']
 
-    def __init__(self, boxes, scores):
-        super().__init__()
-        self.boxes, self.scores = boxes, scores
-
-    def forward(self, inputs, data_samples, mode='predict'):
-        for sample in data_samples:
-            sample.pred_instances = InstanceData(
-                bboxes=self.boxes, scores=self.scores)
-        return data_samples
-
-
-class BoxRecorder(nn.Module):
-    """Records the subject boxes it is given."""
-
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def forward(self, inputs, data_samples, mode='predict'):
-        self.seen = [s.gt_instances.bboxes for s in data_samples]
-        return data_samples
+    inputs, samples = make_subject_batch((64, 64), 3, 2, 'cpu')
+    with torch.no_grad():
+        (result, ) = pipeline(inputs, copy.deepcopy(samples))
+        detector_inputs = recognizer.subject_detector._to_detector_inputs(
+            inputs, recognizer.data_preprocessor)
+        (detected, ) = detector.predict(
+            detector_inputs, copy.deepcopy(samples), rescale=True)
+    found = detected.pred_instances
+    top = found.scores.argsort(descending=True)[:3]
+    pred = result.pred_instances
+    torch.testing.assert_close(pred.scores, found.scores[top])
+    torch.testing.assert_close(pred.bboxes, found.bboxes[top])
+    assert pred.emotions.shape == (3, two_stage_cfg.emotion_head.num_emotions)
+    assert not torch.equal(pred.bboxes, samples[0].gt_instances.bboxes)
 
 
-def test_detector_then_recognizer_keeps_the_top_subjects():
-    boxes = torch.tensor([[0., 0, 1, 1], [0, 0, 2, 2], [0, 0, 3, 3]])
-    recognizer = BoxRecorder()
-    pipeline = DetectorThenRecognizer(
-        FixedDetector(boxes, torch.tensor([0.1, 0.9, 0.5])), recognizer)
-    sample = DetDataSample()
-    sample.gt_instances = InstanceData(bboxes=torch.zeros(2, 4))
-    pipeline(torch.zeros(1, 3, 4, 4), [sample])
-    assert torch.equal(recognizer.seen[0], boxes[[1, 2]])
+def test_detector_path_needs_a_detector(two_stage_config):
+    two_stage_cfg = load_model_cfg(
+        str(two_stage_config), 'TwoStageEmotionRecognizer')
+    with pytest.raises(ValueError, match="box_source='detector'"):
+        DetectorThenRecognizer(
+            MODELS.build(two_stage_cfg_on_gt_boxes(two_stage_cfg)))

@@ -15,8 +15,13 @@ are loaded or downloaded):
   cropping the image's ground-truth subject boxes (``box_source='gt'``),
   so its cost grows with the number of subjects;
 - ``TwoStage+DeformableDETR`` (with ``--with-detector``): the same
-  recogniser on the N most confident boxes of the plain Deformable DETR,
-  run back to back (stage one + stage two).
+  recogniser as the project ships it with a detector in front
+  (``box_source='detector'``): the plain Deformable DETR above, written to a
+  temporary config and checkpoint and loaded by the recogniser's
+  ``FrozenSubjectDetector``, whose N most confident detections (any class,
+  no score threshold: the weights are random) are the subjects; stage one,
+  the re-normalisation between the two preprocessors and stage two are
+  timed together.
 
 Inputs: one random image of ``--shape`` holding N subjects for every N of
 ``--subjects``; the boxes are the first N cells of a square grid sized for
@@ -60,6 +65,7 @@ import argparse
 import copy
 import os
 import os.path as osp
+import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -80,7 +86,9 @@ from mmdsct.utils.benchmark import (DetectorThenRecognizer,
                                     plot_latency_vs_subjects, print_rows,
                                     resolve_crop_mode, resolve_device,
                                     resolve_msda_impl, time_alternating,
-                                    two_stage_cfg_on_gt_boxes, write_csv)
+                                    two_stage_cfg_on_detector,
+                                    two_stage_cfg_on_gt_boxes, write_csv,
+                                    write_detector_files)
 from mmdsct.utils.benchmark.devices import (CROP_CHOICES, MSDA_CHOICES,
                                             MSDA_PYTORCH)
 from mmdsct.utils.benchmark.latency import Case
@@ -217,17 +225,41 @@ def build_models(args: argparse.Namespace, device: str,
         ``TwoStage`` and ``TwoStage+DeformableDETR``.
     """
     dsct_cfg = load_model_cfg(args.config, DSCT_TYPE, args.cfg_options)
+    detr_cfg = deformable_detr_cfg_like(dsct_cfg)
+    drop_pretrained_init_cfgs(detr_cfg)
     models = {
         DSCT_NAME: build_eval_model(dsct_cfg, device),
-        BASELINE_NAME: build_eval_model(
-            deformable_detr_cfg_like(dsct_cfg), device)
+        BASELINE_NAME: build_eval_model(detr_cfg, device)
     }
     if two_stage_cfg is not None:
         models[TWO_STAGE_NAME] = build_eval_model(two_stage_cfg, device)
     if args.with_detector:
-        models[PIPELINE_NAME] = DetectorThenRecognizer(
-            models[BASELINE_NAME], models[TWO_STAGE_NAME]).eval()
+        models[PIPELINE_NAME] = build_detector_path(
+            two_stage_cfg, detr_cfg, models[BASELINE_NAME], device)
     return models
+
+
+def build_detector_path(two_stage_cfg: ConfigDict,
+                        detector_cfg: ConfigDict, detector: nn.Module,
+                        device: str) -> nn.Module:
+    """The two-stage recogniser with ``detector`` as its frozen subject
+    detector (``box_source='detector'``), loaded from a temporary config
+    and checkpoint as a trained detector would be.
+
+    Args:
+        two_stage_cfg (ConfigDict): The recogniser's model config.
+        detector_cfg (ConfigDict): The detector's model config.
+        detector (nn.Module): The built detector (its weights are kept).
+        device (str): ``'cpu'`` or ``'cuda'``.
+
+    Returns:
+        nn.Module: A :class:`DetectorThenRecognizer` in eval mode.
+    """
+    with tempfile.TemporaryDirectory() as directory:
+        files = write_detector_files(detector, detector_cfg, directory)
+        recognizer = build_eval_model(
+            two_stage_cfg_on_detector(two_stage_cfg, files), device)
+    return DetectorThenRecognizer(recognizer).to(device).eval()
 
 
 def two_stage_model_cfg(args: argparse.Namespace,

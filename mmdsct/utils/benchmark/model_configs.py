@@ -12,6 +12,11 @@ COCO_CLASSES = 80
 DETR_MAX_PER_IMG = 100
 DSCT_ONLY_DECODER_KEYS = ('type', 'num_spatial_context',
                           'num_semantic_context', 'compile_fusion')
+#: ``FrozenSubjectDetector`` settings of a benchmark's detector path: with
+#: random weights neither score nor class means anything, so every
+#: detection counts as a subject, the most confident first.
+BENCHMARK_DETECTOR_SETTINGS = dict(
+    score_thr=0.0, subject_label=None, max_subjects=DETR_MAX_PER_IMG)
 
 
 def load_model_cfg(config: str,
@@ -89,4 +94,25 @@ def two_stage_cfg_on_gt_boxes(two_stage_cfg: ConfigDict,
     cfg.pop('detector', None)
     if crop_mode is not None:
         cfg.crop_mode = crop_mode
+    return cfg
+
+
+def two_stage_cfg_on_detector(two_stage_cfg: ConfigDict,
+                              detector_files: dict) -> ConfigDict:
+    """A two-stage recogniser config that takes its subjects from a
+    detector (``box_source='detector'``), as the project ships it.
+
+    Args:
+        two_stage_cfg (ConfigDict): A ``TwoStageEmotionRecognizer`` config.
+        detector_files (dict): The detector's ``config`` and ``checkpoint``
+            files (see
+            :func:`~mmdsct.utils.benchmark.write_detector_files`).
+
+    Returns:
+        ConfigDict: The changed copy, with the detector settings of
+        :data:`BENCHMARK_DETECTOR_SETTINGS`.
+    """
+    cfg = copy.deepcopy(two_stage_cfg)
+    cfg.box_source = 'detector'
+    cfg.detector = ConfigDict(**detector_files, **BENCHMARK_DETECTOR_SETTINGS)
     return cfg
