@@ -1,7 +1,10 @@
 """DSCT end to end on a tiny model: loss, gradients, predict, tensor."""
 import pytest
 import torch
+from mmdet.models.detectors import DetectionTransformer
 from mmdet.registry import MODELS
+
+from mmdsct.models import DSCT
 
 BOX_LOSS_NAMES = ('loss_bbox', 'loss_iou')
 
@@ -126,6 +129,36 @@ def test_tensor_mode_returns_logits_and_boxes_of_every_layer(
     assert cls_scores.shape == (2, 2, tiny.num_subject,
                                 tiny.num_emotions + 1)
     assert bbox_preds.shape == (2, 2, tiny.num_subject, 4)
+
+
+def test_loss_predict_and_tensor_are_mmdets_flow():
+    """DSCT keeps DetectionTransformer's loss/predict/_forward: the context
+    points travel to the head as head inputs."""
+    for name in ('loss', 'predict', '_forward'):
+        assert getattr(DSCT, name) is getattr(DetectionTransformer, name)
+
+
+def test_head_takes_the_context_points_as_inputs(dsct_cfg, make_samples):
+    model = build_dsct(dsct_cfg()).train()
+    images, samples = random_inputs(make_samples, [2, 1])
+    head_inputs = model.forward_transformer(model.extract_feat(images),
+                                            samples)
+    assert head_inputs['spatial_context_points'].shape[-2:] == (6, 2)
+    losses = model.bbox_head.loss(**head_inputs, batch_data_samples=samples)
+    without_points = model.bbox_head.loss(
+        head_inputs['hidden_states'], head_inputs['references'], None, None,
+        samples)
+    for name, value in losses.items():
+        torch.testing.assert_close(value, without_points[name])
+    outs = model.bbox_head.forward(**{
+        key: value
+        for key, value in head_inputs.items()
+        if not key.startswith('enc_outputs')
+    })
+    torch.testing.assert_close(
+        outs[0],
+        model.bbox_head.forward(head_inputs['hidden_states'],
+                                head_inputs['references'])[0])
 
 
 def test_num_queries_and_box_refinement_are_refused(dsct_cfg):

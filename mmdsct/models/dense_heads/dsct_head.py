@@ -87,6 +87,63 @@ class DSCTHead(DeformableDETRHead):
                                                    self.multi_label)
         super()._init_layers()
 
+    def forward(self,
+                hidden_states: Tensor,
+                references: List[Tensor],
+                spatial_context_points: Optional[Tensor] = None,
+                semantic_context_points: Optional[Tensor] = None
+                ) -> Tuple[Tensor, Tensor]:
+        """Emotion logits and boxes of every decoder layer.
+
+        Args:
+            hidden_states (Tensor): Subject tokens of every decoder layer,
+                [num_layers, bs, num_subject, dim].
+            references (list[Tensor]): Their reference points, num_layers
+                + 1 tensors [bs, num_subject, 2].
+            spatial_context_points (Tensor, optional): Unused here: DSCT
+                hands the chosen context points to every head call; only
+                :meth:`predict` reports them.
+            semantic_context_points (Tensor, optional): Unused here.
+
+        Returns:
+            tuple[Tensor, Tensor]: Emotion logits
+            [num_layers, bs, num_subject, cls_out_channels] and normalised
+            (cx, cy, w, h) boxes [num_layers, bs, num_subject, 4].
+        """
+        return super().forward(hidden_states, references)
+
+    def loss(self,
+             hidden_states: Tensor,
+             references: List[Tensor],
+             enc_outputs_class: Optional[Tensor],
+             enc_outputs_coord: Optional[Tensor],
+             batch_data_samples: SampleList,
+             spatial_context_points: Optional[Tensor] = None,
+             semantic_context_points: Optional[Tensor] = None) -> dict:
+        """Losses of every decoder layer (see
+        :meth:`loss_by_feat_single`).
+
+        Args:
+            hidden_states (Tensor): Subject tokens of every decoder layer,
+                [num_layers, bs, num_subject, dim].
+            references (list[Tensor]): Their reference points, num_layers
+                + 1 tensors [bs, num_subject, 2].
+            enc_outputs_class (Tensor, optional): None: DSCT has no
+                two-stage proposals.
+            enc_outputs_coord (Tensor, optional): None, likewise.
+            batch_data_samples (list[DetDataSample]): Ground truth
+                (``gt_instances`` with ``emotions``) and meta information.
+            spatial_context_points (Tensor, optional): Unused: the chosen
+                context points take no part in the losses.
+            semantic_context_points (Tensor, optional): Unused, likewise.
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls``, ``loss_bbox``, ``loss_iou`` of
+            the last layer and ``d{i}.loss_*`` of the others.
+        """
+        return super().loss(hidden_states, references, enc_outputs_class,
+                            enc_outputs_coord, batch_data_samples)
+
     def loss_by_feat_single(self, cls_scores: Tensor, bbox_preds: Tensor,
                             batch_gt_instances: InstanceList,
                             batch_img_metas: List[dict]) -> Tuple[Tensor]:

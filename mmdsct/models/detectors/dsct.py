@@ -6,7 +6,6 @@ from mmdet.models.detectors import DeformableDETR
 from mmdet.models.layers import (DeformableDetrTransformerEncoder,
                                  SinePositionalEncoding)
 from mmdet.registry import MODELS
-from mmdet.structures import OptSampleList, SampleList
 from mmengine.logging import print_log
 from mmengine.model import initialize
 from torch import Tensor, nn
@@ -15,8 +14,6 @@ from ..utils import (DSCT_LAYOUT, OfficialStateDictError, convert_command,
                      is_deformable_detr_state_dict,
                      map_deformable_detr_state_dict, official_layout)
 
-# Entries of the transformer outputs that only ``predict`` uses.
-CONTEXT_POINT_KEYS = ('spatial_context_points', 'semantic_context_points')
 # init_cfg entries that load weights: DSCT applies them last (see
 # DSCT.init_weights).
 CHECKPOINT_INIT_TYPES = ('Pretrained', 'FirstAvailablePretrained')
@@ -41,6 +38,12 @@ class DSCT(DeformableDETR):
         pre_transformer -> encoder -> pre_decoder: [context | subject]
         queries -> DSCTDecoder (self-attn, cross-attn, fusion, FFN) ->
         DSCTHead on the subject tokens of every layer
+
+    ``loss``, ``predict`` and ``_forward`` are mmdet's
+    ``DetectionTransformer``'s: the head inputs that :meth:`forward_decoder`
+    returns also carry the context points the last layer chose, which
+    :class:`~mmdsct.models.dense_heads.DSCTHead` predicts in original-image
+    pixels (and its ``loss`` and ``forward`` accept and leave aside).
 
     Loading a state dict of mmdet's ``DeformableDETR`` (``load_from``, or
     ``load_state_dict``) maps it on the fly: see
@@ -182,12 +185,13 @@ class DSCT(DeformableDETR):
             valid_ratios (Tensor): [bs, num_levels, 2].
 
         Returns:
-            dict: ``hidden_states`` [num_layers, bs, num_subject, dim],
-            ``references`` (list of num_layers + 1 tensors
-            [bs, num_subject, 2]), ``spatial_context_points``
-            [bs, num_subject, K_sp, 2] and ``semantic_context_points``
-            [bs, num_subject, K_sm, 2] (normalised reference points of the
-            context tokens the last layer chose).
+            dict: The head inputs ``hidden_states``
+            [num_layers, bs, num_subject, dim], ``references`` (list of
+            num_layers + 1 tensors [bs, num_subject, 2]),
+            ``spatial_context_points`` [bs, num_subject, K_sp, 2] and
+            ``semantic_context_points`` [bs, num_subject, K_sm, 2]
+            (normalised reference points of the context tokens the last
+            layer chose).
         """
         decoded = self.decoder(
             query=query,
@@ -209,65 +213,6 @@ class DSCT(DeformableDETR):
                                                   decoded.spatial_indices),
             semantic_context_points=_gather_points(context_points,
                                                    decoded.semantic_indices))
-
-    def forward_subjects(self, batch_inputs: Tensor,
-                         batch_data_samples: OptSampleList
-                         ) -> Tuple[Dict, Dict]:
-        """Backbone, neck and transformer, split for the head.
-
-        Args:
-            batch_inputs (Tensor): Images, [bs, 3, H, W].
-            batch_data_samples (list[DetDataSample]): Meta information.
-
-        Returns:
-            tuple[dict, dict]: Head inputs (``hidden_states``,
-            ``references``, ...) and the chosen context points.
-        """
-        img_feats = self.extract_feat(batch_inputs)
-        head_inputs_dict = self.forward_transformer(img_feats,
-                                                    batch_data_samples)
-        context_points = {
-            key: head_inputs_dict.pop(key)
-            for key in CONTEXT_POINT_KEYS
-        }
-        return head_inputs_dict, context_points
-
-    def loss(self, batch_inputs: Tensor,
-             batch_data_samples: SampleList) -> Dict[str, Tensor]:
-        """Losses of a batch (see :class:`~mmdsct.models.DSCTHead`)."""
-        head_inputs_dict, _ = self.forward_subjects(batch_inputs,
-                                                    batch_data_samples)
-        return self.bbox_head.loss(
-            **head_inputs_dict, batch_data_samples=batch_data_samples)
-
-    def predict(self,
-                batch_inputs: Tensor,
-                batch_data_samples: SampleList,
-                rescale: bool = True) -> SampleList:
-        """Predict subjects, emotions and chosen context points.
-
-        Returns:
-            list[DetDataSample]: Each with ``pred_instances`` holding
-            ``bboxes``, ``scores``, ``labels``, ``emotions``,
-            ``spatial_context_points`` and ``semantic_context_points``.
-        """
-        head_inputs_dict, context_points = self.forward_subjects(
-            batch_inputs, batch_data_samples)
-        results_list = self.bbox_head.predict(
-            **head_inputs_dict,
-            **context_points,
-            rescale=rescale,
-            batch_data_samples=batch_data_samples)
-        return self.add_pred_to_datasample(batch_data_samples, results_list)
-
-    def _forward(self,
-                 batch_inputs: Tensor,
-                 batch_data_samples: OptSampleList = None
-                 ) -> Tuple[List[Tensor]]:
-        """Raw head outputs: emotion logits and boxes of every layer."""
-        head_inputs_dict, _ = self.forward_subjects(batch_inputs,
-                                                    batch_data_samples)
-        return self.bbox_head.forward(**head_inputs_dict)
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str,
                               local_metadata: dict, strict: bool,

@@ -11,12 +11,12 @@ from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
+from ...structures import EMOTIONS_FIELD, SUBJECT_LABEL
 from ..dense_heads.late_fusion_emotion_head import LateFusionEmotionHead
 from ..layers.subject_crop import SubjectCrop
 from .frozen_subject_detector import FrozenSubjectDetector
 
 BOX_SOURCES = ('gt', 'detector')
-SUBJECT_LABEL = 0
 
 
 @MODELS.register_module()
@@ -202,12 +202,13 @@ class TwoStageEmotionRecognizer(BaseDetector):
     @staticmethod
     def _gt_emotions(data_sample: DetDataSample) -> Tensor:
         """The emotion targets of one image, [n, C]."""
-        if 'emotions' not in data_sample.gt_instances:
+        if EMOTIONS_FIELD not in data_sample.gt_instances:
             raise KeyError(
                 f'{data_sample.metainfo.get("img_path", "an image")}: '
-                'gt_instances has no emotions; load the annotations with '
-                'LoadEmotionAnnotations and pack them with PackEmotionInputs')
-        return data_sample.gt_instances.emotions
+                f'gt_instances has no {EMOTIONS_FIELD}; load the annotations '
+                'with LoadEmotionAnnotations and pack them with '
+                'PackEmotionInputs')
+        return data_sample.gt_instances[EMOTIONS_FIELD]
 
     def predict(self,
                 batch_inputs: Tensor,
