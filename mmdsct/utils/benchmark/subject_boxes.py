@@ -7,9 +7,10 @@ from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from ...structures import SUBJECT_LABEL
+
 # Each box fills its grid cell less this fraction of the cell on every side.
 CELL_MARGIN = 0.1
-SUBJECT_LABEL = 0
 Batch = Tuple[Tensor, List[DetDataSample]]
 
 
