@@ -28,33 +28,33 @@ class EmotionCocoDataset(BaseDetDataset):
 
     The file follows docs/annotation_format.md and is read and validated by
     :func:`~mmdsct.structures.load_annotation_file`. Each subject becomes
-    an instance with
-    ``bbox`` (x1, y1, x2, y2), ``bbox_label`` 0 (the single detection class
-    'person'), ``ignore_flag`` (from ``iscrowd``), ``emotions`` (C floats:
-    the multi-hot vector, or the one-hot vector of a single-label file) and,
-    when the file has them, ``vad`` (3 floats). Every data info also carries
-    ``num_emotion_classes`` and ``has_vad`` so that an image without subjects
-    still yields label arrays of the right width.
+    an instance with ``bbox`` (x1, y1, x2, y2), ``bbox_label`` 0 (the
+    single detection class 'person'), ``ignore_flag`` (from ``iscrowd``),
+    ``emotions`` (C floats: the multi-hot vector, or the one-hot vector of
+    a single-label file) and, when the file has them, ``vad`` (3 floats).
+    Every data info also carries ``num_emotion_classes`` and ``has_vad`` so
+    that an image without subjects still yields label arrays of the right
+    width.
 
-    Validation (the parser's, plus the image size rule): a file that
-    cannot be parsed, misses a required key, has
-    no images, has ``emotion_classes`` different from the configured ones,
-    mixes label kinds, has a label vector of the wrong length, an
-    ``emotion`` index out of range, a ``vad`` that is not three finite
-    numbers, a ``bbox`` that is not four finite numbers (NaN, infinity,
-    strings, ...), VAD on only some subjects, an unknown ``category_id``,
-    an id that is not an integer, an image size that is not a positive
-    finite number or breaks the size rule of
+    Validation (the parser's, then the image size rule): a file that cannot
+    be parsed, misses a required key, has no images, has
+    ``emotion_classes`` different from the configured ones, mixes label
+    kinds, has a label vector of the wrong length, an ``emotion`` index out
+    of range, a ``vad`` that is not three finite numbers, a ``bbox`` that
+    is not four finite numbers (NaN, infinity, strings, ...), VAD on only
+    some subjects, an unknown ``category_id``, an id that is not an
+    integer, an image size that is not a positive finite number or breaks
+    the size rule of
     :func:`~mmdsct.datasets.image_checks.check_image_size` (e.g. 1x500), an
     annotation of an unknown image or duplicate ids raises
-    :class:`EmotionAnnotationError` naming the file and the entry (the
-    annotation id and its image). So does a file left with no image after
-    ``filter_cfg`` (``filter_empty_gt``: drop images without subjects;
-    ``min_size``: drop images with a smaller side, as mmdet's
-    ``CocoDataset`` does). Boxes are handled as documented, not raised: a box
-    partly outside the image is clipped to it (counted as clipped); a box
-    entirely outside the image or of zero area is skipped. Both counts are
-    logged once per file and kept in :attr:`box_counts`.
+    :class:`~mmdsct.structures.EmotionAnnotationError` naming the file and
+    the entry (the annotation id and its image). So does a file left with
+    no image after ``filter_cfg`` (``filter_empty_gt``: drop images without
+    subjects; ``min_size``: drop images with a smaller side, as mmdet's
+    ``CocoDataset`` does). Boxes are handled as documented, not raised: a
+    box partly outside the image is clipped to it (counted as clipped); a
+    box entirely outside the image or of zero area is skipped. Both counts
+    are logged once per file and kept in :attr:`box_counts`.
 
     Images: when the pipeline fails on an image (an empty, undecodable or
     degenerate file, which mmcv's loader and cv2's resize report without
