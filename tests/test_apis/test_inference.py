@@ -77,8 +77,8 @@ def test_score_threshold_filters(tiny_model, scene_image):
     everything = inference_emotion(tiny_model, scene_image)
     middle = everything[len(everything) // 2]['score']
     kept = inference_emotion(tiny_model, scene_image, score_thr=middle)
-    assert all(subject['score'] >= middle for subject in kept)
-    assert len(kept) < len(everything) or middle == everything[-1]['score']
+    assert kept == [s for s in everything if s['score'] >= middle]
+    assert 0 < len(kept) < len(everything)
     assert inference_emotion(tiny_model, scene_image, score_thr=1.01) == []
 
 

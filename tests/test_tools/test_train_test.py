@@ -8,6 +8,8 @@ import sys
 import pytest
 import torch
 
+from mmdsct.utils import load_from_local_weights_only
+
 SHORT_RUN = [
     '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
     'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1'
@@ -30,7 +32,7 @@ def test_train_writes_checkpoint(trained_run):
     assert checkpoint.is_file()
     latest = (trained_run / 'last_checkpoint').read_text().strip()
     assert latest.endswith('iter_2.pth')
-    state = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    state = load_from_local_weights_only(str(checkpoint), map_location='cpu')
     assert state['meta']['iter'] == 2
     assert 'optimizer' in state and 'message_hub' in state
 
@@ -49,9 +51,19 @@ def test_resume_continues_from_checkpoint(trained_run, synth_workspace,
     assert 'resumed epoch: 0, iter: 2' in log.lower()
     assert 'Iter(train) [3/3]' in log
     assert 'Iter(train) [1/3]' not in log
-    assert (work_dir / 'iter_3.pth').is_file() or \
-        (work_dir / 'last_checkpoint').read_text().strip().endswith(
-            'iter_2.pth')
+    # The copied last_checkpoint named iter_2.pth; the resumed run saved
+    # iteration 3 and points there now.
+    pointer = (work_dir / 'last_checkpoint').read_text().strip()
+    assert pointer == str(work_dir / 'iter_3.pth')
+    resumed = load_from_local_weights_only(pointer, map_location='cpu')
+    assert resumed['meta']['iter'] == 3
+    # AdamW took 2 steps before the resume and 1 after: its state was
+    # restored, not started afresh (which would count 1).
+    steps = {
+        float(state['step'])
+        for state in resumed['optimizer']['state'].values()
+    }
+    assert steps == {3.0}
 
 
 def test_test_tool_loads_checkpoint_weights_only(trained_run,
