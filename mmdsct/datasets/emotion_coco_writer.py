@@ -82,6 +82,13 @@ class EmotionCocoWriter:
         emotion_class_groups (dict, optional): {group name: [class names]}
             stored as ``emotion_class_groups``.
         extra_fields (dict, optional): More top-level fields (e.g. ``info``).
+
+    Attributes:
+        spec (EmotionSpec): The file's classes, label kind and groups.
+
+    Raises:
+        ValueError: If the classes or the groups are malformed (see
+            :class:`~mmdsct.structures.EmotionSpec`).
     """
 
     def __init__(self,
@@ -90,8 +97,9 @@ class EmotionCocoWriter:
                  emotion_class_groups: Optional[Dict[str, list]] = None,
                  extra_fields: Optional[dict] = None) -> None:
         self.spec = EmotionSpec(
-            tuple(emotion_classes), bool(multi_label), emotion_class_groups
-            or {})
+            emotion_classes=tuple(emotion_classes),
+            multi_label=bool(multi_label),
+            emotion_class_groups=emotion_class_groups or {})
         self.extra_fields = dict(extra_fields or {})
         self.images: list = []
         self.annotations: list = []
