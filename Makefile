@@ -1,5 +1,6 @@
 # mmdsct: `make demo` runs the main job, `make test` the test suite; both
-# set everything up first (`make install`, idempotent).
+# set everything up first (`make install`, idempotent). `make lint` checks
+# the code with flake8, isort and yapf (mmdet's settings, setup.cfg).
 #
 # Variables: PYTHON (interpreter that creates the venv), VENV (its path),
 # TORCH (the torch requirement; on a GPU machine pick a CUDA build and run
@@ -15,7 +16,14 @@ DEPS := requirements.txt requirements/build.txt requirements/tests.txt \
         requirements/mim.txt \
         setup.cfg setup.py pyproject.toml
 
-.PHONY: install test demo clean-venv
+# The linters live in a virtualenv of their own, installed on first use
+# (requirements/lint.txt); LINT_PATHS are the files and folders checked.
+LINT_VENV ?= $(VENV)/lint
+LINT_BIN := $(LINT_VENV)/bin
+LINT_STAMP := $(LINT_VENV)/.mmdsct-lint-installed
+LINT_PATHS ?= mmdsct tools tests configs
+
+.PHONY: install test demo lint clean-venv
 
 install: $(STAMP)
 
@@ -34,6 +42,27 @@ test: install
 
 demo: install
 	$(PY) tools/misc/run_demo.py
+
+lint: $(LINT_STAMP)
+	@status=0; \
+	echo "flake8 $(LINT_PATHS)"; \
+	$(LINT_BIN)/flake8 --config setup.cfg $(LINT_PATHS) || status=1; \
+	echo "isort --check-only --diff $(LINT_PATHS)"; \
+	$(LINT_BIN)/isort --settings-path setup.cfg --check-only --diff \
+	    $(LINT_PATHS) || status=1; \
+	echo "yapf --diff --recursive $(LINT_PATHS)"; \
+	$(LINT_BIN)/yapf --style setup.cfg --diff --recursive \
+	    $(LINT_PATHS) || status=1; \
+	if [ $$status -eq 0 ]; then echo "lint: clean"; \
+	else echo "lint: FAILED (fix by hand what flake8 lists; isort and"; \
+	echo "  yapf fix themselves: $(LINT_BIN)/isort $(LINT_PATHS) &&"; \
+	echo "  $(LINT_BIN)/yapf -i -r $(LINT_PATHS))"; fi; \
+	exit $$status
+
+$(LINT_STAMP): requirements/lint.txt
+	test -x $(LINT_BIN)/python || $(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_BIN)/python -m pip install -r requirements/lint.txt
+	touch $@
 
 clean-venv:
 	rm -rf $(VENV)
