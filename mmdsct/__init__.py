@@ -23,12 +23,10 @@ Atomic writes are not switched on by import: the tools turn them on
 (:func:`~mmdsct.utils.enable_safe_checkpoint_io`), and the project's own
 writers are atomic without the switch.
 """
+from . import datasets, engine, evaluation, models, visualization
 from .utils import enable_weights_only_loading
 from .version import __version__
 
 enable_weights_only_loading()
-
-from . import (datasets, engine, evaluation, models,  # noqa: E402,F401
-               visualization)
 
 __all__ = ['__version__']

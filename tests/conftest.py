@@ -53,7 +53,8 @@ def synth_workspace(tmp_path_factory):
         REPO_ROOT / 'tools' / 'misc' / 'make_synthetic_emotion.py',
         '--out-dir', workspace / 'data' / 'synth', '--num-train', 12,
         '--num-test', 6, '--seed', 0
-    ], cwd=workspace)
+    ],
+               cwd=workspace)
     return workspace
 
 
@@ -117,7 +118,7 @@ def hostile_checkpoint(http_root, tmp_path):
     import torch
     marker = tmp_path / 'code_ran.marker'
     torch.save(
-        dict(state_dict={'weight': torch.zeros(1)},
-             meta=dict(payload=WritesMarker(marker))),
-        http_root / 'evil.pth')
+        dict(
+            state_dict={'weight': torch.zeros(1)},
+            meta=dict(payload=WritesMarker(marker))), http_root / 'evil.pth')
     return 'evil.pth', marker

@@ -44,8 +44,8 @@ def test_version_is_the_installed_distributions():
     assert len(version.release) == 3
 
 
-@pytest.mark.parametrize('registry,name', EXPECTED,
-                         ids=[name for _, name in EXPECTED])
+@pytest.mark.parametrize(
+    'registry,name', EXPECTED, ids=[name for _, name in EXPECTED])
 def test_name_registered(registry, name):
     module = registry.get(name)
     assert module is not None, f'{name} is not in {registry.name}'

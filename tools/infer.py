@@ -127,8 +127,8 @@ def main() -> None:
             max_frames=args.max_frames)
     except (FileNotFoundError, UnreadableVideoError) as error:
         sys.exit(f'error: {error}')
-    done = f'{len(result["predictions"])} ' + (
-        'image(s)' if source.kind == 'images' else 'frame(s)')
+    done = f'{len(result["predictions"])} ' + ('image(s)' if source.kind
+                                               == 'images' else 'frame(s)')
     if args.out_dir:
         print(f'{done} drawn into {args.out_dir}; predictions in '
               f'{osp.join(args.out_dir, PREDICTIONS_FILE)}')

@@ -12,12 +12,12 @@ import argparse
 import os
 import warnings
 
-from mmengine.config import DictAction
-
-import mmdsct  # noqa: F401  (registers the project's modules)
 from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.evaluation import DumpDetResults
 from mmdet.utils import setup_cache_size_limit_of_dynamo
+from mmengine.config import DictAction
+
+import mmdsct  # noqa: F401  (registers the project's modules)
 from mmdsct.engine import CheckedLoadRunner, EmotionClassesCheckHook
 from mmdsct.utils import (build_runner, destroy_distributed,
                           enable_safe_checkpoint_io, load_run_config)

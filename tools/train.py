@@ -11,10 +11,10 @@ the rest.
 import argparse
 import os
 
+from mmdet.utils import setup_cache_size_limit_of_dynamo
 from mmengine.config import DictAction
 
 import mmdsct  # noqa: F401  (registers the project's modules)
-from mmdet.utils import setup_cache_size_limit_of_dynamo
 from mmdsct.utils import (build_runner, destroy_distributed,
                           enable_safe_checkpoint_io, load_run_config)
 

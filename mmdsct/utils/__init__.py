@@ -5,13 +5,11 @@ from .atomic_backend import (ATOMIC_LOCAL_BACKEND, AtomicLocalBackend,
                              fsync_directory, register_atomic_local_backend,
                              remove_atomic_write_leftovers)
 from .checkpoint import (OfficialCheckpointError, UnsafeCheckpointError,
-                         load_bytes_weights_only,
-                         load_from_local_weights_only,
+                         load_bytes_weights_only, load_from_local_weights_only,
                          mmengine_checkpoint_globals)
 from .checkpoint_fit import (CheckpointMismatchError,
                              EmotionClassesMismatchError, StateDictMismatch,
-                             find_state_dict_mismatch,
-                             load_state_dict_checked)
+                             find_state_dict_mismatch, load_state_dict_checked)
 from .dist import destroy_distributed, setup_cpu_distributed
 from .random_init import drop_pretrained_init_cfgs, init_random_weights
 from .remote_checkpoint import (CheckpointHashError,
@@ -26,16 +24,15 @@ from .safe_checkpoint_io import (enable_atomic_local_writes,
 __all__ = [
     'ATOMIC_LOCAL_BACKEND', 'AtomicLocalBackend', 'atomic_backend_args',
     'atomic_write_bytes', 'fsync_directory', 'register_atomic_local_backend',
-    'remove_atomic_write_leftovers',
-    'OfficialCheckpointError', 'UnsafeCheckpointError',
-    'CheckpointHashError', 'load_bytes_weights_only',
+    'remove_atomic_write_leftovers', 'OfficialCheckpointError',
+    'UnsafeCheckpointError', 'CheckpointHashError', 'load_bytes_weights_only',
     'load_from_local_weights_only', 'load_from_http_weights_only',
     'mmengine_checkpoint_globals', 'register_weights_only_loader',
     'unsafe_checkpoint_schemes', 'enable_safe_checkpoint_io',
     'enable_weights_only_loading', 'enable_atomic_local_writes',
     'CheckpointMismatchError', 'EmotionClassesMismatchError',
-    'StateDictMismatch', 'find_state_dict_mismatch',
-    'load_state_dict_checked', 'destroy_distributed',
-    'setup_cpu_distributed', 'drop_pretrained_init_cfgs',
-    'init_random_weights', 'build_runner', 'load_run_config'
+    'StateDictMismatch', 'find_state_dict_mismatch', 'load_state_dict_checked',
+    'destroy_distributed', 'setup_cpu_distributed',
+    'drop_pretrained_init_cfgs', 'init_random_weights', 'build_runner',
+    'load_run_config'
 ]

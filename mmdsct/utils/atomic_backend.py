@@ -45,8 +45,7 @@ def _open_temporary(directory: str, basename: str) -> tuple:
         tuple[int, str]: The open file descriptor and the file's path.
     """
     while True:
-        path = osp.join(directory,
-                        f'.{basename}.{secrets.token_hex(4)}.tmp')
+        path = osp.join(directory, f'.{basename}.{secrets.token_hex(4)}.tmp')
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                          NEW_FILE_MODE)

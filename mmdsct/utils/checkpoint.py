@@ -129,9 +129,10 @@ def supports_weights_only_allow_list() -> bool:
 
 
 def load_from_local_weights_only(
-        filename: str,
-        map_location: Optional[Any] = None,
-        extra_globals: Sequence[SafeGlobal] = ()) -> Any:
+    filename: str,
+    map_location: Optional[Any] = None,
+    extra_globals: Sequence[SafeGlobal] = ()
+) -> Any:
     """Load a local checkpoint with weights-only unpickling.
 
     Args:
@@ -155,8 +156,7 @@ def load_from_local_weights_only(
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    return _load_weights_only(filename, filename, map_location,
-                              extra_globals)
+    return _load_weights_only(filename, filename, map_location, extra_globals)
 
 
 def load_bytes_weights_only(data: bytes,

@@ -62,8 +62,8 @@ class StateDictMismatch:
         lines = []
         for title, items in (('missing in the checkpoint', self.missing),
                              ('not in the model', self.unexpected),
-                             ('shape mismatch', shapes),
-                             ('other errors', self.other_errors)):
+                             ('shape mismatch', shapes), ('other errors',
+                                                          self.other_errors)):
             if items:
                 listed = ', '.join(items[:MAX_LISTED])
                 more = len(items) - MAX_LISTED
@@ -117,9 +117,8 @@ def _shape_mismatches(module: nn.Module, state_dict: Mapping[str, Any],
     return found
 
 
-def find_state_dict_mismatch(module: nn.Module,
-                             state_dict: Mapping[str, Any]
-                             ) -> StateDictMismatch:
+def find_state_dict_mismatch(
+        module: nn.Module, state_dict: Mapping[str, Any]) -> StateDictMismatch:
     """Load ``state_dict`` into ``module`` where it fits; report the rest.
 
     Every module loads its own part with its ``_load_from_state_dict``, as
@@ -148,13 +147,13 @@ def find_state_dict_mismatch(module: nn.Module,
             if child is None:
                 continue
             child_prefix = f'{prefix}{name}.'
-            load(child, {
-                key: value
-                for key, value in local.items()
-                if key.startswith(child_prefix)
-            }, child_prefix)
-        incompatible = _IncompatibleKeys(mismatch.missing,
-                                         mismatch.unexpected)
+            load(
+                child, {
+                    key: value
+                    for key, value in local.items()
+                    if key.startswith(child_prefix)
+                }, child_prefix)
+        incompatible = _IncompatibleKeys(mismatch.missing, mismatch.unexpected)
         for hook in mod._load_state_dict_post_hooks.values():
             hook(mod, incompatible)
 
@@ -169,12 +168,12 @@ def find_state_dict_mismatch(module: nn.Module,
     return mismatch
 
 
-def load_state_dict_checked(module: nn.Module,
-                            state_dict: Mapping[str, Any],
-                            strict: bool,
-                            source: str,
-                            hint: str = PARTIAL_LOAD_HINT
-                            ) -> StateDictMismatch:
+def load_state_dict_checked(
+        module: nn.Module,
+        state_dict: Mapping[str, Any],
+        strict: bool,
+        source: str,
+        hint: str = PARTIAL_LOAD_HINT) -> StateDictMismatch:
     """Load a state dict; refuse it, or log the differences, if it does not
     fit.
 
@@ -206,9 +205,10 @@ def load_state_dict_checked(module: nn.Module,
     return mismatch
 
 
-def state_dict_of(checkpoint: Mapping[str, Any],
-                  revise_keys: Sequence[Tuple[str, str]] = DEFAULT_REVISE_KEYS
-                  ) -> 'OrderedDict[str, Any]':
+def state_dict_of(
+    checkpoint: Mapping[str, Any],
+    revise_keys: Sequence[Tuple[str, str]] = DEFAULT_REVISE_KEYS
+) -> 'OrderedDict[str, Any]':
     """The model weights of a loaded checkpoint, keys revised.
 
     Args:
@@ -224,9 +224,8 @@ def state_dict_of(checkpoint: Mapping[str, Any],
     state_dict = checkpoint.get('state_dict', checkpoint)
     metadata = getattr(state_dict, '_metadata', OrderedDict())
     for pattern, replacement in revise_keys:
-        state_dict = OrderedDict(
-            (re.sub(pattern, replacement, key), value)
-            for key, value in state_dict.items())
+        state_dict = OrderedDict((re.sub(pattern, replacement, key), value)
+                                 for key, value in state_dict.items())
     state_dict._metadata = metadata
     return state_dict
 

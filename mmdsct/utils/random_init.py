@@ -53,12 +53,10 @@ def drop_pretrained_init_cfgs(cfg: Any, path: str = 'model') -> List[str]:
                 cfg[key] = None
                 dropped.append(child_path)
             else:
-                dropped.extend(drop_pretrained_init_cfgs(cfg[key],
-                                                         child_path))
+                dropped.extend(drop_pretrained_init_cfgs(cfg[key], child_path))
     elif isinstance(cfg, (list, tuple)):
         for index, item in enumerate(cfg):
-            dropped.extend(
-                drop_pretrained_init_cfgs(item, f'{path}[{index}]'))
+            dropped.extend(drop_pretrained_init_cfgs(item, f'{path}[{index}]'))
     return dropped
 
 

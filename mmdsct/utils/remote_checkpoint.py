@@ -147,7 +147,7 @@ def load_cached_weights_only(path: str,
 def load_from_http_weights_only(filename: str,
                                 map_location: Optional[Any] = None,
                                 model_dir: Optional[str] = None,
-                                progress: bool = os.isatty(0)) -> Any:
+                                progress: Optional[bool] = None) -> Any:
     """Load a checkpoint from an ``http(s)://`` URL, weights only.
 
     In a distributed run, rank 0 downloads and checks the file first; the
@@ -158,11 +158,14 @@ def load_from_http_weights_only(filename: str,
         map_location: As for :func:`torch.load`.
         model_dir (str, optional): Cache directory. Defaults to
             :func:`hub_checkpoint_dir`.
-        progress (bool): Show a download progress bar.
+        progress (bool, optional): Show a download progress bar. Defaults
+            to whether the standard input is a terminal.
 
     Returns:
         The unpickled checkpoint.
     """
+    if progress is None:
+        progress = os.isatty(0)
     rank, world_size = get_dist_info()
     if rank == 0:
         cached = download_to_cache(filename, model_dir, progress)
@@ -297,4 +300,3 @@ def unsafe_checkpoint_schemes() -> List[str]:
         prefix for prefix, loader in CheckpointLoader._schemes.items()
         if loader not in ours
     ]
-

@@ -2,10 +2,10 @@
 import os.path as osp
 from typing import Optional
 
+from mmdet.registry import RUNNERS
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmdet.registry import RUNNERS
 from .dist import setup_cpu_distributed
 
 

@@ -31,8 +31,7 @@ def tiny_model(tiny_config, synth_workspace):
 def scene_image() -> np.ndarray:
     """A BGR image with two bright figures on a textured background."""
     rng = np.random.default_rng(0)
-    image = rng.integers(0, 60, (IMAGE_HEIGHT, IMAGE_WIDTH, 3),
-                         dtype=np.uint8)
+    image = rng.integers(0, 60, (IMAGE_HEIGHT, IMAGE_WIDTH, 3), dtype=np.uint8)
     image[20:80, 10:40] = (40, 200, 240)
     image[30:90, 80:110] = (240, 120, 30)
     return image

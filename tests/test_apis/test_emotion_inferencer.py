@@ -30,8 +30,8 @@ def save_checkpoint(model, path, **meta):
     """Save ``model``'s weights with emotion names and ``meta``."""
     dataset_meta = dict(
         classes=('person', ),
-        emotion_classes=tuple(
-            f'feeling_{i}' for i in range(model.bbox_head.num_emotions)),
+        emotion_classes=tuple(f'feeling_{i}'
+                              for i in range(model.bbox_head.num_emotions)),
         multi_label=True)
     dataset_meta.update(meta.pop('dataset_meta', {}))
     torch.save(
@@ -78,8 +78,7 @@ def log_text(caplog):
 def scene(seed):
     """A BGR frame with two bright figures that move with ``seed``."""
     rng = np.random.default_rng(seed)
-    image = rng.integers(0, 60, (IMAGE_HEIGHT, IMAGE_WIDTH, 3),
-                         dtype=np.uint8)
+    image = rng.integers(0, 60, (IMAGE_HEIGHT, IMAGE_WIDTH, 3), dtype=np.uint8)
     shift = 4 * seed
     image[20:80, 10 + shift:40 + shift] = (40, 200, 240)
     image[30:90, 80:110] = (240, 120, 30)
@@ -90,8 +89,9 @@ def scene(seed):
 def video_file(tmp_path):
     """A 5-frame 128x96 MJPG .avi."""
     path = tmp_path / 'clip.avi'
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'MJPG'),
-                             VIDEO_FPS, (IMAGE_WIDTH, IMAGE_HEIGHT))
+    writer = cv2.VideoWriter(
+        str(path), cv2.VideoWriter_fourcc(*'MJPG'), VIDEO_FPS,
+        (IMAGE_WIDTH, IMAGE_HEIGHT))
     assert writer.isOpened()
     for index in range(NUM_FRAMES):
         writer.write(scene(index))
@@ -160,7 +160,8 @@ def test_image_file(inferencer, tmp_path, monkeypatch):
 
     # The same model and pixels through inference_emotion: same subjects.
     plain = inference_emotion(inferencer.model, str(path))
-    assert [{k: v for k, v in s.items() if k != 'labels'}
+    assert [{k: v
+             for k, v in s.items() if k != 'labels'}
             for s in record['subjects']] == plain
 
     assert mmcv.imread(str(out_dir / 'scene.png')) is not None
@@ -197,12 +198,11 @@ def test_folder_skips_and_counts_unreadable_files(inferencer, tmp_path,
     out_dir = tmp_path / 'out'
     result = inferencer(str(folder), out_dir=str(out_dir))
 
-    assert [r['image'] for r in result['predictions']] == [
-        str(folder / 'a.png'), str(folder / 'sub' / 'b.jpg')
-    ]
-    assert [s['image'] for s in result['skipped']] == [
-        str(folder / 'broken.png')
-    ]
+    assert [r['image'] for r in result['predictions']
+            ] == [str(folder / 'a.png'),
+                  str(folder / 'sub' / 'b.jpg')]
+    assert [s['image']
+            for s in result['skipped']] == [str(folder / 'broken.png')]
     assert 'Skipped 1 unreadable image file(s)' in log_text()
     assert (out_dir / 'a.png').is_file()
     assert (out_dir / 'sub' / 'b.png').is_file()
@@ -229,16 +229,16 @@ def test_video_in_annotated_video_out(inferencer, video_file, tmp_path):
     frames_in, frames_out = read_video(video_file), read_video(annotated)
     assert len(frames_out) == len(frames_in) == NUM_FRAMES
     for frame_in, frame_out in zip(frames_in, frames_out):
-        assert frame_out.shape == frame_in.shape == (IMAGE_HEIGHT,
-                                                     IMAGE_WIDTH, 3)
+        assert frame_out.shape == frame_in.shape == (IMAGE_HEIGHT, IMAGE_WIDTH,
+                                                     3)
     # Boxes and labels were drawn: the frames changed.
     difference = np.abs(frames_out[0].astype(int) - frames_in[0].astype(int))
     assert difference.mean() > 5
 
     saved = json.loads((out_dir / 'predictions.json').read_text())
     assert saved['video']['fps'] == pytest.approx(VIDEO_FPS)
-    assert (saved['video']['width'], saved['video']['height']) == (
-        IMAGE_WIDTH, IMAGE_HEIGHT)
+    assert (saved['video']['width'],
+            saved['video']['height']) == (IMAGE_WIDTH, IMAGE_HEIGHT)
     assert [f['frame'] for f in saved['frames']] == list(range(NUM_FRAMES))
     for frame in saved['frames']:
         assert frame['time'] == pytest.approx(frame['frame'] / VIDEO_FPS)
@@ -270,8 +270,8 @@ def test_webcam_index_opens_the_camera(inferencer, video_file, tmp_path,
     assert written[0].shape == (IMAGE_HEIGHT, IMAGE_WIDTH, 3)
 
 
-def test_thresholds_from_the_checkpoint_and_beside_it(
-        tiny_config, seeded_model, tmp_path):
+def test_thresholds_from_the_checkpoint_and_beside_it(tiny_config,
+                                                      seeded_model, tmp_path):
     num_classes = seeded_model.bbox_head.num_emotions
     names = [f'feeling_{i}' for i in range(num_classes)]
     low_first = {name: float(i > 0) for i, name in enumerate(names)}
@@ -303,8 +303,8 @@ def test_single_label_data_takes_the_most_probable_class(
     inferencer = EmotionInferencer(
         str(tiny_config), str(path), show_progress=False)
     assert inferencer.multi_label is False
-    subjects = inferencer(scene(3), pred_score_thr=0.0)['predictions'][0][
-        'subjects']
+    subjects = inferencer(
+        scene(3), pred_score_thr=0.0)['predictions'][0]['subjects']
     for subject in subjects:
         best = max(subject['emotions'], key=subject['emotions'].get)
         assert subject['labels'] == [best]
@@ -313,8 +313,8 @@ def test_single_label_data_takes_the_most_probable_class(
 def write_model_index(tmp_path, config, weights):
     """A one-model zoo in mmdet's metafile format."""
     (tmp_path / 'configs' / 'dsct').mkdir(parents=True)
-    (tmp_path / 'model-index.yml').write_text(
-        'Import:\n  - configs/dsct/metafile.yml\n')
+    (tmp_path /
+     'model-index.yml').write_text('Import:\n  - configs/dsct/metafile.yml\n')
     (tmp_path / 'configs' / 'dsct' / 'metafile.yml').write_text(
         'Collections:\n  - Name: DSCT\nModels:\n'
         '  - Name: dsct_tiny_test\n'
@@ -352,8 +352,8 @@ def test_weights_from_a_url(tiny_config, checkpoint, torch_home):
     assert inferencer.checkpoint_file == str(cached)
     assert cached.read_bytes() == checkpoint.read_bytes()
     with pytest.raises(RuntimeError, match='offline'):
-        EmotionInferencer(str(tiny_config),
-                          'http://127.0.0.1:9/unreachable.pth')
+        EmotionInferencer(
+            str(tiny_config), 'http://127.0.0.1:9/unreachable.pth')
 
 
 def test_drawings_list_the_label_set(inferencer):
@@ -362,11 +362,10 @@ def test_drawings_list_the_label_set(inferencer):
         scores=torch.tensor([0.9]),
         emotions=torch.tensor([[0.9, 0.6, 0.3] + [0.1] * 5]))
     visualizer = inferencer.visualizer
-    assert [name for name, _ in visualizer._top_emotions(instances, 0)] == [
-        'feeling_0', 'feeling_1', 'feeling_2'
-    ]
-    instances.emotion_labels = torch.tensor([[False, True, True] +
-                                             [False] * 5])
-    assert visualizer._top_emotions(instances, 0) == [
-        ('feeling_1', pytest.approx(0.6)), ('feeling_2', pytest.approx(0.3))
-    ]
+    assert [name for name, _ in visualizer._top_emotions(instances, 0)
+            ] == ['feeling_0', 'feeling_1', 'feeling_2']
+    instances.emotion_labels = torch.tensor([[False, True, True] + [False] * 5
+                                             ])
+    assert visualizer._top_emotions(instances,
+                                    0) == [('feeling_1', pytest.approx(0.6)),
+                                           ('feeling_2', pytest.approx(0.3))]

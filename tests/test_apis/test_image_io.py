@@ -67,8 +67,9 @@ def test_list_images_is_recursive_sorted_and_filtered(tmp_path):
 def test_degenerate_image_file_is_named(tmp_path, height, width):
     path = tmp_path / 'thin.png'
     write_image(path, height=height, width=width)
-    with pytest.raises(DegenerateImageError,
-                       match=f'thin.png: the image is {width}x{height}'):
+    with pytest.raises(
+            DegenerateImageError,
+            match=f'thin.png: the image is {width}x{height}'):
         load_image(path)
 
 
@@ -84,8 +85,8 @@ def test_small_but_resizable_images_are_kept(tmp_path, height, width):
     path = tmp_path / 'small.png'
     write_image(path, height=height, width=width)
     assert load_image(path).shape == (height, width, 3)
-    assert as_bgr_image(np.zeros((height, width), np.uint8)).shape == (
-        height, width, 3)
+    assert as_bgr_image(np.zeros((height, width),
+                                 np.uint8)).shape == (height, width, 3)
 
 
 def test_size_rule_boundaries():

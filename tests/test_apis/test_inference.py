@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 import torch
-
 from mmdet.structures import DetDataSample
+
 from mmdsct.apis import (UnreadableImageError, inference_emotion,
                          init_emotion_model)
 from mmdsct.utils import CheckpointMismatchError
@@ -42,12 +42,12 @@ def test_model_knows_its_emotion_classes(tiny_model):
 def test_inference_on_an_image_file(tiny_model, scene_file, scene_image):
     subjects = inference_emotion(tiny_model, str(scene_file))
     height, width = scene_image.shape[:2]
-    check_subjects(subjects, tiny_model.dataset_meta['emotion_classes'],
-                   width, height)
+    check_subjects(subjects, tiny_model.dataset_meta['emotion_classes'], width,
+                   height)
 
 
 def test_inference_on_a_list_of_arrays_and_paths(tiny_model, scene_file,
-                                                  scene_image):
+                                                 scene_image):
     grey = scene_image[..., 0]
     results = inference_emotion(tiny_model, [scene_image, grey, scene_file])
     assert len(results) == 3
@@ -91,14 +91,12 @@ def test_bad_images_are_named(tiny_model, tmp_path):
         inference_emotion(tiny_model, [str(broken)])
 
 
-def test_checkpoint_round_trip(tiny_model, tiny_config, tmp_path,
-                               scene_image):
+def test_checkpoint_round_trip(tiny_model, tiny_config, tmp_path, scene_image):
     """Weights and emotion names come back from a saved checkpoint."""
     checkpoint = tmp_path / 'tiny.pth'
     meta = dict(dataset_meta=dict(tiny_model.dataset_meta))
     meta['dataset_meta'].pop('palette', None)
-    torch.save(dict(state_dict=tiny_model.state_dict(), meta=meta),
-               checkpoint)
+    torch.save(dict(state_dict=tiny_model.state_dict(), meta=meta), checkpoint)
     reloaded = init_emotion_model(str(tiny_config), str(checkpoint))
     assert reloaded.dataset_meta['emotion_classes'] == \
         tiny_model.dataset_meta['emotion_classes']
@@ -118,8 +116,8 @@ def test_remote_or_missing_checkpoint_is_refused(tiny_config, tmp_path):
 
 
 def test_model_without_checkpoint_is_initialised(tiny_model, tiny_config,
-                                                 synth_workspace,
-                                                 monkeypatch, scene_image):
+                                                 synth_workspace, monkeypatch,
+                                                 scene_image):
     """init_weights() ran: level_embed (built with torch.Tensor) holds
     normal samples, not leftover memory; the same seed gives the same
     model and answers."""
@@ -130,8 +128,7 @@ def test_model_without_checkpoint_is_initialised(tiny_model, tiny_config,
     torch.manual_seed(0)
     again = init_emotion_model(str(tiny_config))
     for key, value in tiny_model.state_dict().items():
-        torch.testing.assert_close(again.state_dict()[key], value,
-                                   msg=key)
+        torch.testing.assert_close(again.state_dict()[key], value, msg=key)
     assert inference_emotion(again, scene_image) == \
         inference_emotion(tiny_model, scene_image)
 
@@ -142,8 +139,9 @@ def test_checkpoint_that_does_not_fit_is_refused(tiny_model, tiny_config,
     state_dict['level_embed'] = torch.zeros(4, 64)
     del state_dict['reference_points_fc.weight']
     state_dict['extra.weight'] = torch.zeros(1)
-    meta = dict(dataset_meta=dict(
-        emotion_classes=tiny_model.dataset_meta['emotion_classes']))
+    meta = dict(
+        dataset_meta=dict(
+            emotion_classes=tiny_model.dataset_meta['emotion_classes']))
     checkpoint = tmp_path / 'other.pth'
     torch.save(dict(state_dict=state_dict, meta=meta), checkpoint)
     with pytest.raises(CheckpointMismatchError) as err:
@@ -152,16 +150,17 @@ def test_checkpoint_that_does_not_fit_is_refused(tiny_model, tiny_config,
                 'extra.weight', 'strict=False'):
         assert key in str(err.value), key
 
-    partial = init_emotion_model(str(tiny_config), str(checkpoint),
-                                 strict=False)
+    partial = init_emotion_model(
+        str(tiny_config), str(checkpoint), strict=False)
     torch.testing.assert_close(partial.subject_query_embedding.weight,
                                tiny_model.subject_query_embedding.weight)
     assert torch.isfinite(partial.level_embed).all()  # kept as initialised
     assert inference_emotion(partial, scene_image)
 
 
-def test_checkpoint_is_loaded_weights_only_explicitly(
-        tiny_config, tmp_path, monkeypatch, http_root, hostile_checkpoint):
+def test_checkpoint_is_loaded_weights_only_explicitly(tiny_config, tmp_path,
+                                                      monkeypatch, http_root,
+                                                      hostile_checkpoint):
     """Even with mmengine's own local loader back in place, the API loads
     weights only: it calls the project's loader itself."""
     from mmengine.runner import CheckpointLoader

@@ -3,9 +3,9 @@ import json
 
 import pytest
 import torch
+from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
-from mmdet.structures import DetDataSample
 from mmdsct.apis import datasample_to_subjects
 
 NAMES = ('Anger', 'Joy', 'Fear')
@@ -52,9 +52,8 @@ def test_vad_follows_its_subject():
 
 def test_unknown_names_fall_back_to_indices():
     subjects = datasample_to_subjects(prediction(), None)
-    assert list(subjects[0]['emotions']) == [
-        'emotion 0', 'emotion 1', 'emotion 2'
-    ]
+    assert list(
+        subjects[0]['emotions']) == ['emotion 0', 'emotion 1', 'emotion 2']
 
 
 def test_prediction_without_emotions_is_refused():

@@ -51,8 +51,8 @@ def test_tools_build_the_checking_runner(tiny_config, tmp_path):
     assert isinstance(build_runner(cfg), CheckedLoadRunner)
 
 
-def test_resume_refuses_a_checkpoint_that_does_not_fit(
-        misfit_run, tiny_config):
+def test_resume_refuses_a_checkpoint_that_does_not_fit(misfit_run,
+                                                       tiny_config):
     runner = build_runner(
         make_cfg(tiny_config, misfit_run, max_iters=2, resume=True))
     with pytest.raises(CheckpointMismatchError) as err:
@@ -66,13 +66,20 @@ def test_resume_refuses_a_checkpoint_that_does_not_fit(
 def test_load_from_is_lenient_unless_strict(misfit_run, tiny_config):
     checkpoint = str(misfit_run / 'iter_1.pth')
     lenient = build_runner(
-        make_cfg(tiny_config, misfit_run / 'lenient', max_iters=1,
-                 load_from=checkpoint))
+        make_cfg(
+            tiny_config,
+            misfit_run / 'lenient',
+            max_iters=1,
+            load_from=checkpoint))
     lenient.train()  # fine-tuning: loads what fits
     assert lenient.iter == 1
 
     strict = build_runner(
-        make_cfg(tiny_config, misfit_run / 'strict', max_iters=1,
-                 load_from=checkpoint, strict_load_from=True))
+        make_cfg(
+            tiny_config,
+            misfit_run / 'strict',
+            max_iters=1,
+            load_from=checkpoint,
+            strict_load_from=True))
     with pytest.raises(CheckpointMismatchError, match=SHAPED_KEY):
         strict.train()

@@ -19,8 +19,7 @@ from mmdsct.engine.hooks import safe_checkpoint_hook
 from mmdsct.utils import (AtomicLocalBackend, build_runner,
                           load_from_local_weights_only)
 
-KILL_STEPS = ('before_write', 'after_write', 'after_pointer',
-              'during_delete')
+KILL_STEPS = ('before_write', 'after_write', 'after_pointer', 'during_delete')
 _run_names = itertools.count()
 
 
@@ -182,8 +181,8 @@ def test_previous_best_is_deleted_only_after_the_new_one_is_saved(
     def build(work_dir, max_iters):
         runner = build_runner(
             make_cfg(tiny_config, work_dir, max_iters, **best_overrides))
-        hook = next(h for h in runner.hooks
-                    if isinstance(h, SafeCheckpointHook))
+        hook = next(
+            h for h in runner.hooks if isinstance(h, SafeCheckpointHook))
         hook.is_better_than['emotion/mAP'] = lambda new, old: True
         return runner
 

@@ -60,8 +60,8 @@ def test_renormalisation_between_two_preprocessors():
     torch.testing.assert_close(converted, theirs, atol=1e-4, rtol=1e-5)
 
 
-@pytest.mark.parametrize('subject_label, kept', [(0, [3, 1]), (None, [3, 2,
-                                                                      1])])
+@pytest.mark.parametrize('subject_label, kept', [(0, [3, 1]),
+                                                 (None, [3, 2, 1])])
 def test_subject_class_and_threshold(subject_label, kept):
     detector = FrozenSubjectDetector.__new__(FrozenSubjectDetector)
     detector.score_thr = 0.2

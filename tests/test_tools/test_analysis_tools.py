@@ -90,9 +90,8 @@ def test_browse_dataset_draws_ground_truth(browse_dataset, tiny_config,
 
     assert drawn == 2
     files = sorted(out_dir.rglob('*.png'))
-    assert [f.relative_to(out_dir).parent.as_posix() for f in files] == [
-        f'images/{split}'
-    ] * 2
+    assert [f.relative_to(out_dir).parent.as_posix()
+            for f in files] == [f'images/{split}'] * 2
     raw = mmcv.imread(str(data_root / 'images' / split / files[0].name))
     drawing = mmcv.imread(str(files[0]))
     # enlarged for readable labels; the first subject's box in its colour
@@ -112,8 +111,7 @@ def test_test_pipelines_keep_boxes_in_original_pixels(browse_dataset,
         cfg.train_dataloader.dataset.pipeline)
 
 
-def test_browse_dataset_needs_somewhere_to_draw(browse_dataset,
-                                                tiny_config):
+def test_browse_dataset_needs_somewhere_to_draw(browse_dataset, tiny_config):
     with pytest.raises(SystemExit):
         browse_dataset.main([str(tiny_config), '--not-show'])
 
@@ -136,12 +134,22 @@ def iteration_run_records():
     records = []
     for it in (10, 20, 30, 40):
         records.append(
-            dict(lr=1e-4, data_time=0.01, loss=2.0 / it, loss_cls=1.0 / it,
-                 time=0.5 + it / 1000, iter=it, memory=0, step=it))
+            dict(
+                lr=1e-4,
+                data_time=0.01,
+                loss=2.0 / it,
+                loss_cls=1.0 / it,
+                time=0.5 + it / 1000,
+                iter=it,
+                memory=0,
+                step=it))
         if it % 20 == 0:
             records.append({
-                'emotion/mAP': 30.0 + it, 'emotion/bbox_mAP_50': 50.0,
-                'data_time': 0.02, 'time': 0.3, 'step': 0
+                'emotion/mAP': 30.0 + it,
+                'emotion/bbox_mAP_50': 50.0,
+                'data_time': 0.02,
+                'time': 0.3,
+                'step': 0
             })
     return records
 

@@ -13,16 +13,17 @@ from mmdsct.models.detectors.frozen_subject_detector import \
     FrozenSubjectDetector
 from mmdsct.models.utils import count_parameters
 from mmdsct.utils import init_random_weights
-from mmdsct.utils.benchmark import (DetectorThenRecognizer,
-                                    count_predict_flops,
-                                    deformable_detr_cfg_like, latency_stats,
-                                    load_model_cfg, make_subject_batch,
-                                    msda_pytorch_path, resolve_crop_mode,
-                                    resolve_device, resolve_msda_impl,
-                                    subject_grid_boxes, time_alternating,
-                                    two_stage_cfg_on_detector,
-                                    two_stage_cfg_on_gt_boxes,
-                                    write_detector_files)
+from mmdsct.utils.benchmark import (count_predict_flops, latency_stats,
+                                    make_subject_batch, msda_pytorch_path,
+                                    resolve_crop_mode, resolve_device,
+                                    resolve_msda_impl, subject_grid_boxes,
+                                    time_alternating)
+from mmdsct.utils.benchmark.detector_then_recognizer import (
+    DetectorThenRecognizer, write_detector_files)
+from mmdsct.utils.benchmark.model_configs import (deformable_detr_cfg_like,
+                                                  load_model_cfg,
+                                                  two_stage_cfg_on_detector,
+                                                  two_stage_cfg_on_gt_boxes)
 
 MODEL_NAMES = ('DSCT', 'DeformableDETR', 'TwoStage', 'TwoStage+DeformableDETR')
 LATENCY_COLUMNS = ('gflops', 'flops_uncounted_ops', 'median_ms', 'q1_ms',
@@ -71,9 +72,8 @@ def test_head_to_head_writes_every_model_and_subject_count(
     assert 'DSCT / DeformableDETR forward time (median)' in stdout
     assert 'TwoStage / DSCT' in stdout
     rows = read_rows(tmp_path / 'benchmark.csv')
-    assert [(row['model'], int(row['subjects'])) for row in rows] == [
-        (name, count) for count in (1, 2) for name in MODEL_NAMES
-    ]
+    assert [(row['model'], int(row['subjects'])) for row in rows
+            ] == [(name, count) for count in (1, 2) for name in MODEL_NAMES]
     for column in LATENCY_COLUMNS + CONTEXT_COLUMNS:
         assert all(row[column] != '' for row in rows), column
     for row in rows:
@@ -108,9 +108,8 @@ def test_cuda_without_gpu_runs_the_cpu_part(tmp_path, run_tool, tiny_config,
                                             monkeypatch, capsys):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     out = tmp_path / 'bench.csv'
-    run_tool(tiny_config, '--device', 'cuda', '--shape', 64, 64,
-             '--subjects', 1, '--repeat', 1, '--warmup', 0, '--no-flops',
-             '--out', out)
+    run_tool(tiny_config, '--device', 'cuda', '--shape', 64, 64, '--subjects',
+             1, '--repeat', 1, '--warmup', 0, '--no-flops', '--out', out)
     assert 'No CUDA GPU is available' in capsys.readouterr().out
     rows = read_rows(out)
     assert {row['model'] for row in rows} == {'DSCT', 'DeformableDETR'}
@@ -196,7 +195,10 @@ def test_time_alternating_rotates_the_first_case():
     }
     times = time_alternating(cases, 'cpu', warmup=1, repeat=3)
     assert {name: len(t) for name, t in times.items()} == dict(a=3, b=3, c=3)
-    assert calls == list('abc' 'abc' 'bca' 'cab')
+    assert calls == list('abc'
+                         'abc'
+                         'bca'
+                         'cab')
 
 
 def test_msda_pytorch_path_patches_and_restores_mmcv_flag():
@@ -238,8 +240,8 @@ def test_detector_path_is_the_recognizers_own(tiny_config, two_stage_config,
     two_stage_cfg = load_model_cfg(
         str(two_stage_config), 'TwoStageEmotionRecognizer')
     recognizer = MODELS.build(
-        two_stage_cfg_on_detector(two_stage_cfg_on_gt_boxes(two_stage_cfg),
-                                  files))
+        two_stage_cfg_on_detector(
+            two_stage_cfg_on_gt_boxes(two_stage_cfg), files))
     pipeline = DetectorThenRecognizer(init_random_weights(recognizer)).eval()
     assert isinstance(recognizer.subject_detector, FrozenSubjectDetector)
     assert recognizer.subject_detector.score_thr == 0.0

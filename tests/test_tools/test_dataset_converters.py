@@ -75,9 +75,8 @@ def eval_person(box, combined, vad, annotators=(('Peace', ), ('Fear', ))):
         annotations_categories=struct_array(
             [dict(categories=cell(list(names))) for names in annotators]),
         combined_categories=cell(combined),
-        annotations_continuous=struct_array([
-            dict(valence=5, arousal=5, dominance=5) for _ in annotators
-        ]),
+        annotations_continuous=struct_array(
+            [dict(valence=5, arousal=5, dominance=5) for _ in annotators]),
         combined_continuous=vad_struct(vad),
         gender='Male',
         age='Kid')
@@ -163,8 +162,10 @@ def test_emotic_mat_without_expected_keys_fails_clearly(tmp_path):
     tool = load_tool('emotic_to_coco')
     mat_path = tmp_path / 'wrong.mat'
     scipy.io.savemat(mat_path, dict(train=emotic_fixture()['train']))
-    with pytest.raises(SystemExit, match=r"wrong\.mat: lacks the key\(s\) "
-                       r"\['val', 'test'\]"):
+    with pytest.raises(
+            SystemExit,
+            match=r"wrong\.mat: lacks the key\(s\) "
+            r"\['val', 'test'\]"):
         tool.main(['--mat', str(mat_path), '--out-dir', str(tmp_path)])
 
 
@@ -177,8 +178,8 @@ def test_emotic_unknown_category_fails_naming_entry(tmp_path):
     ])
     mat_path = tmp_path / 'Annotations.mat'
     scipy.io.savemat(mat_path, fixture)
-    with pytest.raises(SystemExit,
-                       match=r"test\[0\]: unknown category 'Boredom'"):
+    with pytest.raises(
+            SystemExit, match=r"test\[0\]: unknown category 'Boredom'"):
         tool.main(['--mat', str(mat_path), '--out-dir', str(tmp_path)])
 
 
@@ -201,9 +202,10 @@ def test_emotic_person_without_box_field_fails(tmp_path):
         [image_entry('a.jpg', 'x', (50, 50), [person])])
     mat_path = tmp_path / 'Annotations.mat'
     scipy.io.savemat(mat_path, fixture)
-    with pytest.raises(SystemExit,
-                       match=r"train\[0\]\.person lacks the field\(s\) "
-                       r"\['body_bbox'\]"):
+    with pytest.raises(
+            SystemExit,
+            match=r"train\[0\]\.person lacks the field\(s\) "
+            r"\['body_bbox'\]"):
         tool.main(['--mat', str(mat_path), '--out-dir', str(tmp_path)])
 
 
@@ -214,6 +216,7 @@ def dsct_fixture():
     """3 images; 5 subjects: one with label 0, one with a box outside the
     image, one partly outside; annotation ids start at 0 as in the
     release."""
+
     def ann(ann_id, image_id, bbox, category_id):
         return dict(
             id=ann_id,
@@ -225,7 +228,9 @@ def dsct_fixture():
             segmentation=[[0, 0, 1, 1]])
 
     return dict(
-        info='emotic', license=['none'], categories=[],
+        info='emotic',
+        license=['none'],
+        categories=[],
         images=[
             dict(height=80, width=100, id=1, file_name='mscoco/images/a.jpg'),
             dict(height=50, width=50, id=2, file_name='framesdb/images/b.jpg'),
@@ -246,9 +251,8 @@ def test_dsct_converter_unpacks_bits_and_counts(tmp_path, capsys):
     in_path.write_text(json.dumps(dsct_fixture()))
     tool.main([str(in_path), str(out_path)])
     out = read_json(out_path)
-    assert [i['file_name'] for i in out['images']] == [
-        'mscoco/images/a.jpg', 'framesdb/images/b.jpg'
-    ]
+    assert [i['file_name'] for i in out['images']
+            ] == ['mscoco/images/a.jpg', 'framesdb/images/b.jpg']
     assert [a['emotions'] for a in out['annotations']] == [
         multi_hot('Affection', 'Yearning'),
         multi_hot('Fear'), [1] * 26
@@ -319,9 +323,11 @@ def caers_fixture(root):
     Sad/1 (no box line); test: Fear/0, Neutral/0 (box outside). Box lines
     with a header, a leading root folder, an index label, a repeated
     line and a line for a missing image."""
-    for path in ['train/Angry/0.png', 'train/Angry/1.png',
-                 'train/Happy/0.png', 'train/Happy/1.png',
-                 'train/Sad/1.png', 'test/Fear/0.png', 'test/Neutral/0.png']:
+    for path in [
+            'train/Angry/0.png', 'train/Angry/1.png', 'train/Happy/0.png',
+            'train/Happy/1.png', 'train/Sad/1.png', 'test/Fear/0.png',
+            'test/Neutral/0.png'
+    ]:
         write_png(root / path, (40, 30))
     (root / 'train' / 'Sad' / '0.png').write_bytes(b'broken')
     lines = [
@@ -343,8 +349,10 @@ def caers_fixture(root):
 
 def run_caers(tool, root, boxes, out_dir, *extra):
     tool.main([
-        '--root', str(root), '--boxes', str(boxes), '--out-dir', str(out_dir),
-        *extra
+        '--root',
+        str(root), '--boxes',
+        str(boxes), '--out-dir',
+        str(out_dir), *extra
     ])
     return {
         split: read_json(out_dir / f'caers_{split}.json')
@@ -409,12 +417,12 @@ def test_caers_whole_image_box_and_label_mismatch(tmp_path, capsys):
             in capsys.readouterr().out)
 
     boxes.write_text('train/Angry/0.png,Angry,1,1,5,5\n')
-    files = run_caers(tool, root, boxes, tmp_path / 'out2', '--val-ratio',
-                      '0', '--whole-image-box')
+    files = run_caers(tool, root, boxes, tmp_path / 'out2', '--val-ratio', '0',
+                      '--whole-image-box')
     by_name = {
         i['file_name']: a
-        for i, a in zip(files['train']['images'],
-                        files['train']['annotations'])
+        for i, a in zip(files['train']['images'], files['train']
+                        ['annotations'])
     }
     assert by_name['train/Happy/0.png']['bbox'] == [0, 0, 40, 30]
     assert 'train/Sad/0.png' not in by_name  # unreadable, still skipped
@@ -475,21 +483,20 @@ def test_emotic_json_never_holds_nan(tmp_path):
 @pytest.mark.parametrize('person, message', [
     (eval_person([0, np.nan, 10, 10], ['Fear'], [5, 5, 5]),
      r'val\[0\]\.person\[0\]: body_bbox must be 4 finite numbers'),
-    (eval_person([0, 0, np.inf, 10], ['Fear'], [5, 5, 5]),
-     'body_bbox must be 4 finite numbers'),
-    (dict(eval_person([0, 0, 1, 1], ['Fear'], [5, 5, 5]),
-          body_bbox='0 0 10 10'),
-     "body_bbox must be numbers, got '0 0 10 10'"),
-    (eval_person([0, 0, 10], ['Fear'], [5, 5, 5]),
-     'body_bbox must be 4 finite numbers'),
+    (eval_person([0, 0, np.inf, 10], ['Fear'],
+                 [5, 5, 5]), 'body_bbox must be 4 finite numbers'),
+    (dict(
+        eval_person([0, 0, 1, 1], ['Fear'], [5, 5, 5]),
+        body_bbox='0 0 10 10'), "body_bbox must be numbers, got '0 0 10 10'"),
+    (eval_person([0, 0, 10], ['Fear'],
+                 [5, 5, 5]), 'body_bbox must be 4 finite numbers'),
     (eval_person([0, 0, 10, 10], ['Fear'], [np.inf, 5, 5]),
      r'val\[0\]\.person\[0\]: the continuous label \[inf, 5.0, 5.0\] has '
      'an infinite value'),
-    (eval_person([0, 0, 10, 10], ['Fear'], ['high', 5, 5]),
-     "valence must be numbers, got 'high'"),
+    (eval_person([0, 0, 10, 10], ['Fear'],
+                 ['high', 5, 5]), "valence must be numbers, got 'high'"),
 ])
-def test_emotic_bad_values_fail_naming_the_person(tmp_path, person,
-                                                  message):
+def test_emotic_bad_values_fail_naming_the_person(tmp_path, person, message):
     tool = load_tool('emotic_to_coco')
     mat_path = emotic_mat_with(tmp_path, 'val', [person])
     with pytest.raises(SystemExit, match=message) as error:
@@ -543,8 +550,7 @@ def test_emotic_failure_in_val_leaves_older_outputs_untouched(tmp_path):
     assert after == before  # no new train file, no temporary files
 
 
-def test_failed_write_leaves_no_output_and_older_files(tmp_path,
-                                                      monkeypatch):
+def test_failed_write_leaves_no_output_and_older_files(tmp_path, monkeypatch):
     tool = load_tool('emotic_to_coco')
     mat_path = tmp_path / 'Annotations.mat'
     scipy.io.savemat(mat_path, emotic_fixture())
@@ -575,8 +581,7 @@ def test_failed_write_leaves_no_output_and_older_files(tmp_path,
      'four finite numbers, got \\[10, nan, 20, 30\\]'),
     (lambda c: c['annotations'][1].update(bbox=[90, 70, np.inf, 20]),
      r'annotations\[1\] \(id 1\) of image 1: bbox must be'),
-    (lambda c: c['annotations'][0].update(bbox='10 10 20 30'),
-     'bbox must be'),
+    (lambda c: c['annotations'][0].update(bbox='10 10 20 30'), 'bbox must be'),
     (lambda c: c['annotations'][0].update(bbox=[10, '10', 20, 30]),
      'bbox must be'),
     (lambda c: c['annotations'][0].update(bbox=dict(x=1)), 'bbox must be'),
@@ -605,8 +610,8 @@ def test_dsct_bad_values_fail_naming_entry_and_write_nothing(
     assert not (tmp_path / 'out').exists()
 
 
-@pytest.mark.parametrize('coordinates', ['nan,2,11,12', '1,2,inf,12',
-                                         '1,-inf,11,12'])
+@pytest.mark.parametrize('coordinates',
+                         ['nan,2,11,12', '1,2,inf,12', '1,-inf,11,12'])
 def test_caers_non_finite_box_fails_naming_the_line(tmp_path, coordinates):
     tool = load_tool('caers_to_coco')
     root = tmp_path / 'CAER-S'
@@ -614,8 +619,8 @@ def test_caers_non_finite_box_fails_naming_the_line(tmp_path, coordinates):
     lines = boxes.read_text().splitlines()
     lines[1] = f'CAER-S/train/Angry/0.png,Angry,{coordinates}'
     boxes.write_text('\n'.join(lines) + '\n')
-    with pytest.raises(SystemExit,
-                       match=r'boxes\.csv:2: x1,y1,x2,y2 must be finite'):
+    with pytest.raises(
+            SystemExit, match=r'boxes\.csv:2: x1,y1,x2,y2 must be finite'):
         run_caers(tool, root, boxes, tmp_path / 'out')
     assert not (tmp_path / 'out').exists()
 

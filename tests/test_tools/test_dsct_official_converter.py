@@ -45,10 +45,11 @@ def save(obj, path):
 
 
 def run_tool(*args):
-    return subprocess.run([sys.executable, str(TOOL), *map(str, args)],
-                          capture_output=True,
-                          text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, str(TOOL), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600)
 
 
 @pytest.fixture(scope='module')
@@ -119,11 +120,12 @@ def test_caers_conversion_checks_the_config_and_drops_the_eighth_row(
     # the CAER-S weights do not fit the EMOTIC model
     with pytest.raises(tool.ConversionError, match='num_subject_queries'):
         tool.convert(
-            str(official_files['caers']), str(tmp_path / 'no.pth'),
+            str(official_files['caers']),
+            str(tmp_path / 'no.pth'),
             config=str(CONFIGS / 'dsct_r50_emotic.py'))
     with pytest.raises(OfficialKeyError, match='caers'):
-        tool.convert(str(official_files['caers']), str(tmp_path / 'no.pth'),
-                     'emotic')
+        tool.convert(
+            str(official_files['caers']), str(tmp_path / 'no.pth'), 'emotic')
     assert not (tmp_path / 'no.pth').exists()
 
 
@@ -131,10 +133,9 @@ def test_fusion_settings_that_differ_are_reported(official_files, tmp_path):
     """EMOTIC weights with and without fusion have the same shapes; a
     config that fuses differently from training gets a warning."""
     config = tmp_path / 'nofusion.py'
-    config.write_text(
-        f"_base_ = '{CONFIGS / 'dsct_r50_emotic.py'}'\n"
-        'model = dict(decoder=dict(num_spatial_context=0, '
-        'num_semantic_context=0))\n')
+    config.write_text(f"_base_ = '{CONFIGS / 'dsct_r50_emotic.py'}'\n"
+                      'model = dict(decoder=dict(num_spatial_context=0, '
+                      'num_semantic_context=0))\n')
     dst = tmp_path / 'converted.pth'
     report = tool.convert(
         str(official_files['emotic']), str(dst), config=str(config))
@@ -222,9 +223,8 @@ def test_deformable_detr_checkpoint_becomes_dsct_initial_weights(tmp_path):
     assert 'subject_query_embedding.weight' in report  # newly initialised
     checkpoint = _load_checkpoint(str(dst), map_location='cpu')
     state_dict = checkpoint['state_dict']
-    assert torch.equal(
-        state_dict['context_query_embedding.weight'],
-        fill.fill_tensor('query_embed.weight', [300, 512]))
+    assert torch.equal(state_dict['context_query_embedding.weight'],
+                       fill.fill_tensor('query_embed.weight', [300, 512]))
     assert not any(key.startswith('bbox_head.') for key in state_dict)
     assert 'dataset_meta' not in checkpoint['meta']
     assert checkpoint['meta']['converted_from']['source'] == \
@@ -252,14 +252,16 @@ def test_tools_refuse_an_official_checkpoint(tiny_official_file,
                                              how):
     work_dir = synth_workspace / 'work_dirs' / f'official_{how}'
     if how == 'test':
-        args = [REPO_ROOT / 'tools' / 'test.py', tiny_config,
-                tiny_official_file]
+        args = [
+            REPO_ROOT / 'tools' / 'test.py', tiny_config, tiny_official_file
+        ]
     else:
         args = [REPO_ROOT / 'tools' / 'train.py', tiny_config]
         args += (['--resume', tiny_official_file] if how == 'resume' else
                  ['--cfg-options', f'load_from={tiny_official_file}'])
     proc = subprocess.run(
-        [sys.executable, *map(str, args), '--work-dir', str(work_dir)],
+        [sys.executable, *map(str, args), '--work-dir',
+         str(work_dir)],
         cwd=synth_workspace,
         capture_output=True,
         text=True,

@@ -20,8 +20,8 @@ class Stop(Exception):
 
 def load_tool(repo_root, name):
     path = repo_root / 'tools' / name
-    spec = importlib.util.spec_from_file_location(
-        f'entry_point_{path.stem}', path)
+    spec = importlib.util.spec_from_file_location(f'entry_point_{path.stem}',
+                                                  path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

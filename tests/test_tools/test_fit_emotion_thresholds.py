@@ -46,8 +46,9 @@ def checkpoint(tiny_config, workspace, tmp_path):
         for key, value in model.dataset_meta.items() if key != 'palette'
     }
     path = tmp_path / 'tiny.pth'
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(dataset_meta=meta)), path)
+    torch.save(
+        dict(state_dict=model.state_dict(), meta=dict(dataset_meta=meta)),
+        path)
     return path
 
 
@@ -81,8 +82,8 @@ def test_thresholds_beat_the_default_on_their_split(repo_root, tiny_config,
 
     fitted = f1_per_class(
         predict_label_sets(scores, thresholds, True, found), targets)
-    default = f1_per_class(predict_label_sets(scores, None, True, found),
-                           targets)
+    default = f1_per_class(
+        predict_label_sets(scores, None, True, found), targets)
     defined = ~np.isnan(default)
     assert defined.any()
     assert (fitted[defined] >= default[defined] - 1e-12).all()
@@ -114,12 +115,11 @@ def test_into_checkpoint_writes_a_new_checkpoint(repo_root, tiny_config,
     inferencer = EmotionInferencer(
         str(tiny_config), str(written), show_progress=False)
     assert 'meta["emotion_thresholds"]' in inferencer.thresholds_source
-    np.testing.assert_allclose(inferencer.thresholds,
-                               list(mapping.values()))
+    np.testing.assert_allclose(inferencer.thresholds, list(mapping.values()))
 
 
-def test_out_must_match_the_kind_of_output(repo_root, tiny_config,
-                                           checkpoint, monkeypatch, capsys):
+def test_out_must_match_the_kind_of_output(repo_root, tiny_config, checkpoint,
+                                           monkeypatch, capsys):
     tool = load_tool(repo_root)
     with pytest.raises(SystemExit):
         run_tool(tool, monkeypatch, str(tiny_config), str(checkpoint),

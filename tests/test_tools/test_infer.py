@@ -32,26 +32,28 @@ def tiny_checkpoint(tiny_config, tmp_path_factory):
         classes=('person', ),
         emotion_classes=tuple(f'feeling_{i}' for i in range(num_classes)))
     torch.save(
-        dict(state_dict=model.state_dict(),
-             meta=dict(dataset_meta=dataset_meta)), path)
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dataset_meta)), path)
     return path
 
 
 def write_scene(path, seed):
     rng = np.random.default_rng(seed)
-    image = rng.integers(0, 255, (IMAGE_HEIGHT, IMAGE_WIDTH, 3),
-                         dtype=np.uint8)
+    image = rng.integers(
+        0, 255, (IMAGE_HEIGHT, IMAGE_WIDTH, 3), dtype=np.uint8)
     mmcv.imwrite(image, str(path))
 
 
 def run_infer(repo_root, *args):
-    return subprocess.run(
-        [sys.executable,
-         str(repo_root / 'tools' / 'infer.py'), *map(str, args)],
-        cwd=repo_root,
-        capture_output=True,
-        text=True,
-        timeout=300)
+    return subprocess.run([
+        sys.executable,
+        str(repo_root / 'tools' / 'infer.py'), *map(str, args)
+    ],
+                          cwd=repo_root,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
 
 
 def test_directory_run_draws_every_image_and_skips_broken_ones(
@@ -76,12 +78,11 @@ def test_directory_run_draws_every_image_and_skips_broken_ones(
         assert min(image.shape[:2]) == MIN_CANVAS
 
     predictions = json.loads((out_dir / 'predictions.json').read_text())
-    assert [entry['image'] for entry in predictions['images']] == [
-        str(images / 'a.png'), str(images / 'sub' / 'b.jpg')
-    ]
-    assert [entry['image'] for entry in predictions['skipped']] == [
-        str(images / 'broken.png')
-    ]
+    assert [entry['image'] for entry in predictions['images']
+            ] == [str(images / 'a.png'),
+                  str(images / 'sub' / 'b.jpg')]
+    assert [entry['image'] for entry in predictions['skipped']
+            ] == [str(images / 'broken.png')]
     for entry in predictions['images']:
         assert entry['subjects'], 'score threshold 0 keeps every subject'
         subject = entry['subjects'][0]
@@ -113,7 +114,9 @@ def test_single_bad_image_is_an_error_naming_it(repo_root, tiny_config,
         image.write_bytes(content)
     infer = load_infer_tool(repo_root)
     monkeypatch.setattr(sys, 'argv', [
-        'infer.py', str(image), str(tiny_config), 'unused.pth', '--out-dir',
+        'infer.py',
+        str(image),
+        str(tiny_config), 'unused.pth', '--out-dir',
         str(tmp_path / 'out')
     ])
     with pytest.raises(SystemExit) as exit_info:
@@ -127,19 +130,20 @@ def test_single_bad_image_is_an_error_naming_it(repo_root, tiny_config,
 def test_video_run_writes_an_annotated_video_and_frame_records(
         repo_root, tiny_config, tiny_checkpoint, tmp_path):
     video = tmp_path / 'clip.avi'
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'MJPG'), 8,
-                             (IMAGE_WIDTH, IMAGE_HEIGHT))
+    writer = cv2.VideoWriter(
+        str(video), cv2.VideoWriter_fourcc(*'MJPG'), 8,
+        (IMAGE_WIDTH, IMAGE_HEIGHT))
     for seed in range(4):
         rng = np.random.default_rng(seed)
         writer.write(
-            rng.integers(0, 255, (IMAGE_HEIGHT, IMAGE_WIDTH, 3),
-                         dtype=np.uint8))
+            rng.integers(
+                0, 255, (IMAGE_HEIGHT, IMAGE_WIDTH, 3), dtype=np.uint8))
     writer.release()
     out_dir = tmp_path / 'out'
 
     proc = run_infer(repo_root, video, tiny_config, tiny_checkpoint,
-                     '--out-dir', out_dir, '--score-thr', 0.0,
-                     '--max-frames', 3)
+                     '--out-dir', out_dir, '--score-thr', 0.0, '--max-frames',
+                     3)
     assert proc.returncode == 0, proc.stderr[-3000:]
     capture = cv2.VideoCapture(str(out_dir / 'clip.avi'))
     frames = []
@@ -161,8 +165,9 @@ def test_video_run_writes_an_annotated_video_and_frame_records(
 def test_nothing_to_do_is_an_error(repo_root, tiny_config, tmp_path,
                                    monkeypatch, capsys):
     infer = load_infer_tool(repo_root)
-    monkeypatch.setattr(sys, 'argv',
-                        ['infer.py', '0', str(tiny_config), 'unused.pth'])
+    monkeypatch.setattr(
+        sys, 'argv',
+        ['infer.py', '0', str(tiny_config), 'unused.pth'])
     with pytest.raises(SystemExit) as exit_info:
         infer.main()
     assert exit_info.value.code == 2

@@ -15,8 +15,9 @@ from mmdsct.datasets.synthetic import (Geometry, MultiLabelRules, Scene,
 from mmdsct.datasets.synthetic.rules import Appearance, Context
 from mmdsct.datasets.synthetic.scene import footprint, place_objects, separated
 
-TOOL = (Path(__file__).resolve().parents[2] / 'tools' / 'misc' /
-        'make_synthetic_emotion.py')
+TOOL = (
+    Path(__file__).resolve().parents[2] / 'tools' / 'misc' /
+    'make_synthetic_emotion.py')
 GEOMETRY = Geometry(128)
 
 
@@ -47,8 +48,8 @@ def overlaps(a, b):
 @pytest.fixture(scope='module')
 def generated(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp('synth')
-    run_tool('--out-dir', out_dir, '--num-train', 8, '--num-test', 3,
-             '--seed', 3)
+    run_tool('--out-dir', out_dir, '--num-train', 8, '--num-test', 3, '--seed',
+             3)
     return out_dir
 
 
@@ -84,10 +85,10 @@ def test_writes_images_and_annotations_in_project_format(generated, capsys):
 
 
 def test_deterministic_per_seed_and_prefix_stable(generated, tmp_path):
-    run_tool('--out-dir', tmp_path / 'same', '--num-train', 4, '--num-test',
-             1, '--seed', 3)
-    run_tool('--out-dir', tmp_path / 'other', '--num-train', 4,
-             '--num-test', 1, '--seed', 4)
+    run_tool('--out-dir', tmp_path / 'same', '--num-train', 4, '--num-test', 1,
+             '--seed', 3)
+    run_tool('--out-dir', tmp_path / 'other', '--num-train', 4, '--num-test',
+             1, '--seed', 4)
     for index in range(4):
         name = f'images/train/{index:06d}.png'
         assert (tmp_path / 'same' / name).read_bytes() == (generated /
@@ -144,8 +145,8 @@ def test_objects_lie_next_to_their_subject_and_far_from_the_others(rules):
         for a, b in [(a, b) for a in boxes for b in boxes if a != b]:
             assert separated(
                 footprint(a, GEOMETRY), footprint(b, GEOMETRY), sep)
-        for owner, (objects, context) in enumerate(
-                zip(scene.objects, scene.contexts)):
+        for owner, (objects,
+                    context) in enumerate(zip(scene.objects, scene.contexts)):
             assert tuple(o.kind for o in objects) == context.object_kinds
             for obj in objects:
                 square = obj.box(size)

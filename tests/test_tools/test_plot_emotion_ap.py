@@ -5,13 +5,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
-from mmdet.structures import DetDataSample
 from mmdsct.evaluation import EmotionMetric
 
-TOOL = (Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' /
-        'plot_emotion_ap.py')
+TOOL = (
+    Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' /
+    'plot_emotion_ap.py')
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 
 
@@ -61,13 +62,12 @@ def test_metric_json_end_to_end_multi_label(plot_tool, tmp_path):
         scores=torch.tensor([0.9]),
         emotions=torch.tensor([[0.7, 0.2]]))
     metric = EmotionMetric(out_dir=str(tmp_path))
-    metric.dataset_meta = dict(emotion_classes=('joy', 'fear'),
-                               multi_label=True)
+    metric.dataset_meta = dict(
+        emotion_classes=('joy', 'fear'), multi_label=True)
     metric.process({}, [sample.to_dict()])
     metric.evaluate(1)
     out = tmp_path / 'ap.png'
-    plot_tool.main([str(tmp_path / 'emotion_metrics.json'), '--out',
-                    str(out)])
+    plot_tool.main([str(tmp_path / 'emotion_metrics.json'), '--out', str(out)])
     assert is_png(out)
     assert not (tmp_path / 'ap_confusion.png').exists()  # multi-label
 
@@ -78,5 +78,6 @@ def test_not_a_metrics_file(plot_tool, tmp_path):
     with pytest.raises(ValueError, match='other.json.*emotion_classes'):
         plot_tool.main([str(path), '--out', str(tmp_path / 'x.png')])
     with pytest.raises(FileNotFoundError, match='missing.json'):
-        plot_tool.main([str(tmp_path / 'missing.json'), '--out',
-                        str(tmp_path / 'x.png')])
+        plot_tool.main(
+            [str(tmp_path / 'missing.json'), '--out',
+             str(tmp_path / 'x.png')])

@@ -11,8 +11,9 @@ from mmengine.logging import HistoryBuffer
 
 from mmdsct.utils import UnsafeCheckpointError, load_from_local_weights_only
 
-TOOL = (Path(__file__).resolve().parents[2] / 'tools' / 'model_converters' /
-        'publish_model.py')
+TOOL = (
+    Path(__file__).resolve().parents[2] / 'tools' / 'model_converters' /
+    'publish_model.py')
 RUN_TIMESTAMP = '20240102_030405'
 SAVE_TIMESTAMP = '20240103_101112'
 
@@ -53,8 +54,7 @@ def test_publish_strips_training_state_and_names_by_hash(
     source = save(training_checkpoint(), tmp_path / 'iter_2.pth')
     out_dir = tmp_path / 'published'
 
-    path = Path(publish_tool.main([source,
-                                   str(out_dir / 'dsct_tiny.pth')]))
+    path = Path(publish_tool.main([source, str(out_dir / 'dsct_tiny.pth')]))
 
     assert re.fullmatch(rf'dsct_tiny_{RUN_TIMESTAMP}-[0-9a-f]{{8}}\.pth',
                         path.name), path.name
@@ -71,23 +71,22 @@ def test_publish_strips_training_state_and_names_by_hash(
     assert sorted(p.name for p in out_dir.iterdir()) == [path.name]
 
 
-def test_timestamp_falls_back_to_save_time_then_option(
-        publish_tool, tmp_path):
+def test_timestamp_falls_back_to_save_time_then_option(publish_tool, tmp_path):
     checkpoint = training_checkpoint()
     del checkpoint['meta']['experiment_name']
     source = save(checkpoint, tmp_path / 'epoch_1.pth')
 
     from_meta = publish_tool.publish(source, str(tmp_path / 'a.pth'))
     forced = publish_tool.main(
-        [source, str(tmp_path / 'b.pth'), '--timestamp', '20991231_235959'])
+        [source,
+         str(tmp_path / 'b.pth'), '--timestamp', '20991231_235959'])
 
     assert Path(from_meta).name.startswith(f'a_{SAVE_TIMESTAMP}-')
     assert Path(forced).name.startswith('b_20991231_235959-')
 
 
 def test_bare_state_dict_becomes_state_dict_entry(publish_tool, tmp_path):
-    source = save(
-        OrderedDict(weight=torch.zeros(3)), tmp_path / 'weights.pth')
+    source = save(OrderedDict(weight=torch.zeros(3)), tmp_path / 'weights.pth')
 
     path = publish_tool.main(
         [source, str(tmp_path / 'm.pth'), '--timestamp', RUN_TIMESTAMP])
@@ -105,9 +104,8 @@ def test_save_keys_keep_what_is_asked(publish_tool, tmp_path):
         str(tmp_path / 'm.pth'), '--save-keys', 'state_dict', 'message_hub'
     ])
 
-    assert set(load_from_local_weights_only(path)) == {
-        'state_dict', 'message_hub'
-    }
+    assert set(
+        load_from_local_weights_only(path)) == {'state_dict', 'message_hub'}
 
 
 def test_unsafe_checkpoint_is_refused(publish_tool, tmp_path):
@@ -128,4 +126,5 @@ def test_not_a_checkpoint_and_bad_arguments(publish_tool, tmp_path):
         publish_tool.main([source, str(tmp_path / 'm.ckpt')])
     with pytest.raises(SystemExit):
         publish_tool.main(
-            [source, str(tmp_path / 'm.pth'), '--timestamp', '2024-01-02'])
+            [source,
+             str(tmp_path / 'm.pth'), '--timestamp', '2024-01-02'])

@@ -51,11 +51,9 @@ def test_targets_met(run_demo):
 
 @pytest.mark.parametrize('metrics,missed', [
     (dict(mAP=71.9), 'mAP >= 2 x mAP_prevalence'),
-    (dict(mAP_context_only=52.0),
-     'mAP_context_only >= 1.5 x its prevalence'),
+    (dict(mAP_context_only=52.0), 'mAP_context_only >= 1.5 x its prevalence'),
     (dict(bbox_mAP_50=49.9), 'bbox_mAP_50 >= 50'),
-    (dict(mAP_context_only=None),
-     'mAP_context_only >= 1.5 x its prevalence'),
+    (dict(mAP_context_only=None), 'mAP_context_only >= 1.5 x its prevalence'),
 ])
 def test_each_target_can_be_missed(run_demo, metrics, missed):
     targets = run_demo.summarise(_report(**metrics), 1.0, 'c', [])['targets']

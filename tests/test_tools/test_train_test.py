@@ -23,7 +23,8 @@ def trained_run(synth_workspace, repo_root, tiny_config, python_runner):
     python_runner([
         repo_root / 'tools' / 'train.py', tiny_config, '--work-dir', work_dir,
         *SHORT_RUN
-    ], cwd=synth_workspace)
+    ],
+                  cwd=synth_workspace)
     return work_dir
 
 
@@ -43,10 +44,10 @@ def test_resume_continues_from_checkpoint(trained_run, synth_workspace,
     work_dir = synth_workspace / 'work_dirs' / 'resumed'
     shutil.copytree(trained_run, work_dir)
     proc = python_runner([
-        repo_root / 'tools' / 'train.py', tiny_config, '--work-dir',
-        work_dir, '--resume', '--cfg-options', 'train_cfg.max_iters=3',
-        *SHORT_RUN[2:]
-    ], cwd=synth_workspace)
+        repo_root / 'tools' / 'train.py', tiny_config, '--work-dir', work_dir,
+        '--resume', '--cfg-options', 'train_cfg.max_iters=3', *SHORT_RUN[2:]
+    ],
+                         cwd=synth_workspace)
     log = proc.stdout + proc.stderr
     assert 'resumed epoch: 0, iter: 2' in log.lower()
     assert 'Iter(train) [3/3]' in log
@@ -66,37 +67,37 @@ def test_resume_continues_from_checkpoint(trained_run, synth_workspace,
     assert steps == {3.0}
 
 
-def test_test_tool_loads_checkpoint_weights_only(trained_run,
-                                                 synth_workspace, repo_root,
-                                                 tiny_config, python_runner):
+def test_test_tool_loads_checkpoint_weights_only(trained_run, synth_workspace,
+                                                 repo_root, tiny_config,
+                                                 python_runner):
     major, minor = (int(part) for part in torch.__version__.split('.')[:2])
     assert (major, minor) >= (2, 6), 'weights-only loading is the default'
     out_dir = synth_workspace / 'work_dirs' / 'test2'
     proc = python_runner([
-        repo_root / 'tools' / 'test.py', tiny_config,
-        trained_run / 'iter_2.pth', '--work-dir', out_dir, '--out',
-        out_dir / 'preds.pkl'
-    ], cwd=synth_workspace)
+        repo_root / 'tools' / 'test.py', tiny_config, trained_run /
+        'iter_2.pth', '--work-dir', out_dir, '--out', out_dir / 'preds.pkl'
+    ],
+                         cwd=synth_workspace)
     log = proc.stdout + proc.stderr
     assert 'Load checkpoint from' in log
     for figure in ('mAP', 'accuracy', 'mAP_det', 'accuracy_det', 'seen_ratio',
-                   'mAP_prevalence', 'mAP_context_only',
-                   'mAP_subject_only', 'bbox_mAP', 'bbox_mAP_50'):
+                   'mAP_prevalence', 'mAP_context_only', 'mAP_subject_only',
+                   'bbox_mAP', 'bbox_mAP_50'):
         assert f'emotion/{figure}: ' in log, figure
     assert 'Emotion AP per class' in log
     assert list(out_dir.glob('*/emotion_metrics.json'))
     assert (out_dir / 'preds.pkl').is_file()
 
 
-def test_dist_train_two_cpu_processes(synth_workspace, repo_root,
-                                      tiny_config):
+def test_dist_train_two_cpu_processes(synth_workspace, repo_root, tiny_config):
     work_dir = synth_workspace / 'work_dirs' / 'dist'
-    env = dict(os.environ, PYTHON=sys.executable, PORT='29517',
-               OMP_NUM_THREADS='1')
+    env = dict(
+        os.environ, PYTHON=sys.executable, PORT='29517', OMP_NUM_THREADS='1')
     proc = subprocess.run([
-        'bash', str(repo_root / 'tools' / 'dist_train.sh'),
-        str(tiny_config), '2', '--work-dir', str(work_dir), *SHORT_RUN,
-        'log_level=DEBUG'
+        'bash',
+        str(repo_root / 'tools' / 'dist_train.sh'),
+        str(tiny_config), '2', '--work-dir',
+        str(work_dir), *SHORT_RUN, 'log_level=DEBUG'
     ],
                           cwd=synth_workspace,
                           env=env,
@@ -126,13 +127,14 @@ def run_tool(args, cwd):
 
 def test_load_from_url_refuses_a_hostile_pickle(synth_workspace, repo_root,
                                                 tiny_config, http_url,
-                                                hostile_checkpoint,
-                                                torch_home, tmp_path):
+                                                hostile_checkpoint, torch_home,
+                                                tmp_path):
     name, marker = hostile_checkpoint
     proc = run_tool([
         repo_root / 'tools' / 'train.py', tiny_config, '--work-dir',
         tmp_path / 'work', *SHORT_RUN, f'load_from={http_url}/{name}'
-    ], cwd=synth_workspace)
+    ],
+                    cwd=synth_workspace)
     assert proc.returncode != 0
     assert 'UnsafeCheckpointError' in proc.stderr
     assert 'deleted from the cache' in proc.stderr
@@ -140,16 +142,16 @@ def test_load_from_url_refuses_a_hostile_pickle(synth_workspace, repo_root,
     assert not (torch_home / name).exists()
 
 
-def test_test_tool_refuses_a_hostile_pickle_by_url(synth_workspace,
-                                                   repo_root, tiny_config,
-                                                   http_url,
+def test_test_tool_refuses_a_hostile_pickle_by_url(synth_workspace, repo_root,
+                                                   tiny_config, http_url,
                                                    hostile_checkpoint,
                                                    torch_home, tmp_path):
     name, marker = hostile_checkpoint
     proc = run_tool([
         repo_root / 'tools' / 'test.py', tiny_config, f'{http_url}/{name}',
         '--work-dir', tmp_path / 'work'
-    ], cwd=synth_workspace)
+    ],
+                    cwd=synth_workspace)
     assert proc.returncode != 0
     assert 'UnsafeCheckpointError' in proc.stderr
     assert not marker.exists(), 'the pickle ran code'
@@ -158,8 +160,8 @@ def test_test_tool_refuses_a_hostile_pickle_by_url(synth_workspace,
 
 def _altered_checkpoint(trained_run, tmp_path, alter):
     """A copy of iter_2.pth changed by ``alter(checkpoint)``."""
-    checkpoint = torch.load(trained_run / 'iter_2.pth', map_location='cpu',
-                            weights_only=False)
+    checkpoint = torch.load(
+        trained_run / 'iter_2.pth', map_location='cpu', weights_only=False)
     alter(checkpoint)
     path = tmp_path / 'altered.pth'
     torch.save(checkpoint, path)
@@ -195,9 +197,9 @@ def test_test_tool_refuses_a_checkpoint_that_does_not_fit(
     assert 'emotion/mAP: ' in log
 
 
-def test_test_tool_refuses_other_emotion_classes(trained_run,
-                                                  synth_workspace, repo_root,
-                                                  tiny_config, tmp_path):
+def test_test_tool_refuses_other_emotion_classes(trained_run, synth_workspace,
+                                                 repo_root, tiny_config,
+                                                 tmp_path):
     trained_classes = []
 
     def rename(checkpoint):
@@ -210,7 +212,8 @@ def test_test_tool_refuses_other_emotion_classes(trained_run,
     proc = run_tool([
         repo_root / 'tools' / 'test.py', tiny_config, path, '--work-dir',
         tmp_path / 'work'
-    ], cwd=synth_workspace)
+    ],
+                    cwd=synth_workspace)
     assert proc.returncode != 0
     assert 'EmotionClassesMismatchError' in proc.stderr
     assert str(trained_classes) in proc.stderr  # the dataset's list

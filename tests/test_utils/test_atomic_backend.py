@@ -31,8 +31,8 @@ def test_atomic_backend_is_picked_by_name(tmp_path):
     assert atomic_backend_args() is not atomic_backend_args()
 
 
-def test_register_replaces_local_backend_idempotently(
-        tmp_path, restored_local_backend):
+def test_register_replaces_local_backend_idempotently(tmp_path,
+                                                      restored_local_backend):
     registry_utils.backends['local'] = LocalBackend
     registry_utils.prefix_to_backends[''] = LocalBackend
     assert type(get_file_backend(str(tmp_path / 'x.pth'))) is LocalBackend

@@ -23,8 +23,10 @@ def _mmengine_like_checkpoint() -> dict:
         message_hub=dict(
             log_scalars={'train/loss': buffer},
             runtime_info=dict(
-                iter=2, arr=np.arange(3, dtype=np.int32),
-                flags=np.array([True, False]), half=np.float16(1.5))))
+                iter=2,
+                arr=np.arange(3, dtype=np.int32),
+                flags=np.array([True, False]),
+                half=np.float16(1.5))))
 
 
 def test_mmengine_checkpoint_loads_weights_only(tmp_path):
@@ -56,10 +58,11 @@ def test_foreign_object_is_refused(tmp_path):
 
 
 def test_code_running_pickle_is_refused(tmp_path):
+
     class RunsCode:
 
         def __reduce__(self):
-            return (print, ('this must never run',))
+            return (print, ('this must never run', ))
 
     path = tmp_path / 'evil.pth'
     torch.save(dict(payload=RunsCode()), path)
@@ -98,7 +101,8 @@ def test_history_buffer_loads_in_fresh_process(tmp_path):
             f'_load_checkpoint; c = _load_checkpoint({str(path)!r}); '
             "print(c['message_hub']['log_scalars']['train/loss'].mean())")
     proc = subprocess.run([sys.executable, '-c', code],
-                          capture_output=True, text=True)
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'local_weights_only backend' in proc.stdout
     assert proc.stdout.strip().splitlines()[-1] == '0.375'

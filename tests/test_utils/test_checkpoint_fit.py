@@ -4,15 +4,14 @@ import logging
 
 import pytest
 import torch
+from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from torch import nn
 
 import mmdsct  # noqa: F401  (registers DSCT)
-from mmdet.registry import MODELS
-from mmdsct.utils import (CheckpointMismatchError,
-                          EmotionClassesMismatchError,
+from mmdsct.utils import (CheckpointMismatchError, EmotionClassesMismatchError,
                           find_state_dict_mismatch, load_state_dict_checked)
 from mmdsct.utils.benchmark import deformable_detr_cfg_like
 from mmdsct.utils.checkpoint_fit import emotion_classes_of, state_dict_of
@@ -20,8 +19,7 @@ from mmdsct.utils.checkpoint_fit import emotion_classes_of, state_dict_of
 
 def small_net() -> nn.Module:
     torch.manual_seed(0)
-    return nn.Sequential(
-        nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
 
 
 def test_fitting_state_dict_has_no_mismatch():
@@ -77,10 +75,10 @@ def test_partial_load_logs_the_differences():
 
 def test_wrapper_prefix_is_stripped():
     state_dict = small_net().state_dict()
-    checkpoint = dict(state_dict={f'module.{k}': v
-                                  for k, v in state_dict.items()})
-    assert not find_state_dict_mismatch(small_net(),
-                                        state_dict_of(checkpoint))
+    checkpoint = dict(
+        state_dict={f'module.{k}': v
+                    for k, v in state_dict.items()})
+    assert not find_state_dict_mismatch(small_net(), state_dict_of(checkpoint))
 
 
 def test_deformable_detr_mapping_still_applies(tiny_config):
@@ -90,8 +88,7 @@ def test_deformable_detr_mapping_still_applies(tiny_config):
     cfg = Config.fromfile(str(tiny_config))
     init_default_scope('mmdet')
     torch.manual_seed(0)
-    detector = MODELS.build(deformable_detr_cfg_like(copy.deepcopy(
-        cfg.model)))
+    detector = MODELS.build(deformable_detr_cfg_like(copy.deepcopy(cfg.model)))
     detector.init_weights()
     torch.manual_seed(1)
     model = MODELS.build(cfg.model)

@@ -2,11 +2,11 @@
 import copy
 
 import torch
+from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmdsct  # noqa: F401  (registers DSCT)
-from mmdet.registry import MODELS
 from mmdsct.utils import drop_pretrained_init_cfgs, init_random_weights
 
 
@@ -15,8 +15,7 @@ def test_pretrained_init_cfgs_are_dropped_at_any_depth():
         backbone=dict(
             init_cfg=dict(type='Pretrained', checkpoint='torchvision://x')),
         neck=dict(init_cfg=dict(type='Xavier', layer='Conv2d')),
-        init_cfg=dict(
-            type='FirstAvailablePretrained', checkpoints=['a.pth']),
+        init_cfg=dict(type='FirstAvailablePretrained', checkpoints=['a.pth']),
         branches=[
             dict(init_cfg=[
                 dict(type='Normal', std=0.01),
@@ -24,8 +23,10 @@ def test_pretrained_init_cfgs_are_dropped_at_any_depth():
             ])
         ])
     dropped = drop_pretrained_init_cfgs(cfg)
-    assert dropped == ['model.backbone.init_cfg', 'model.init_cfg',
-                       'model.branches[0].init_cfg']
+    assert dropped == [
+        'model.backbone.init_cfg', 'model.init_cfg',
+        'model.branches[0].init_cfg'
+    ]
     assert cfg['backbone']['init_cfg'] is None and cfg['init_cfg'] is None
     assert cfg['branches'][0]['init_cfg'] is None
     assert cfg['neck']['init_cfg'] == dict(type='Xavier', layer='Conv2d')

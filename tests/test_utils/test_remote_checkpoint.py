@@ -12,8 +12,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmdsct  # noqa: F401  (installs the loaders)
 from mmdsct.utils import (CheckpointHashError, UnsafeCheckpointError,
-                          unsafe_checkpoint_schemes)
-from mmdsct.utils import remote_checkpoint
+                          remote_checkpoint, unsafe_checkpoint_schemes)
 from mmdsct.utils.remote_checkpoint import hash_prefix_of
 
 #: A prefix of mmengine 0.10.7's every scheme, and the loader it must reach.
@@ -35,8 +34,7 @@ SCHEME_EXAMPLES = {
 
 def _good_checkpoint(path):
     torch.save(
-        dict(state_dict={'weight': torch.arange(4.)}, meta=dict(iter=3)),
-        path)
+        dict(state_dict={'weight': torch.arange(4.)}, meta=dict(iter=3)), path)
 
 
 def _sha256(path) -> str:
@@ -61,8 +59,9 @@ def test_hostile_pickle_over_http_is_refused_and_deleted(
     assert not (torch_home / name).exists()
 
 
-def test_hostile_file_already_in_the_cache_is_refused(
-        http_url, http_root, hostile_checkpoint, torch_home):
+def test_hostile_file_already_in_the_cache_is_refused(http_url, http_root,
+                                                      hostile_checkpoint,
+                                                      torch_home):
     """A file cached by an earlier, unsafe loader is checked too."""
     name, marker = hostile_checkpoint
     torch_home.mkdir(parents=True)
@@ -82,8 +81,7 @@ def test_good_checkpoint_over_http_loads_and_stays_cached(
     assert (torch_home / 'good.pth').is_file()
 
 
-def test_hash_prefix_in_the_name_is_verified(http_url, http_root,
-                                             torch_home):
+def test_hash_prefix_in_the_name_is_verified(http_url, http_root, torch_home):
     source = http_root / 'source.pth'
     _good_checkpoint(source)
     digest = _sha256(source)
@@ -155,8 +153,7 @@ def test_model_zoo_names_resolve_to_urls(monkeypatch):
 
 
 def test_openmmlab_local_entry_is_weights_only(monkeypatch, tmp_path,
-                                               hostile_checkpoint,
-                                               http_root):
+                                               hostile_checkpoint, http_root):
     name, marker = hostile_checkpoint
     (tmp_path / name).write_bytes((http_root / name).read_bytes())
     monkeypatch.setenv('MMENGINE_HOME', str(tmp_path))
@@ -168,8 +165,7 @@ def test_openmmlab_local_entry_is_weights_only(monkeypatch, tmp_path,
 
 
 def test_storage_backend_bytes_are_weights_only(monkeypatch,
-                                                hostile_checkpoint,
-                                                http_root):
+                                                hostile_checkpoint, http_root):
     name, marker = hostile_checkpoint
     data = (http_root / name).read_bytes()
 

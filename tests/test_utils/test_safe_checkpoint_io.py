@@ -41,8 +41,7 @@ def probe(python_runner, tmp_path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_import_changes_only_the_checkpoint_loaders(python_runner,
-                                                    tmp_path):
+def test_import_changes_only_the_checkpoint_loaders(python_runner, tmp_path):
     found = probe(python_runner, tmp_path)
     before, after = found['before'], found['after_import']
     # mmengine's file backends stay; one backend is added under a new name
@@ -56,10 +55,10 @@ def test_import_changes_only_the_checkpoint_loaders(python_runner,
     # every checkpoint scheme mmengine had now loads weights only
     assert set(after['schemes']) == set(before['schemes'])
     assert after['unsafe'] == []
-    assert all(name.endswith('_weights_only')
-               for name in after['schemes'].values())
-    assert not any(name.endswith('_weights_only')
-                   for name in before['schemes'].values())
+    assert all(
+        name.endswith('_weights_only') for name in after['schemes'].values())
+    assert not any(
+        name.endswith('_weights_only') for name in before['schemes'].values())
 
 
 def test_tools_switch_turns_on_atomic_local_writes_idempotently(
