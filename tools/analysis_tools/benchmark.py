@@ -33,7 +33,20 @@ Latency: ``mode='predict'`` (post-processing included), ``--warmup``
 untimed rounds, then ``--repeat`` rounds in which every model at every
 subject count takes its turn (the first one changes every round), so that
 all see the same machine load; median, quartiles (IQR) and minimum. On a
-GPU, ``torch.cuda.synchronize()`` brackets every pass.
+GPU, ``torch.cuda.synchronize()`` brackets every pass. ``--clock cpu`` reads
+the process's CPU time instead of wall time: on a machine other processes
+share, it leaves out the time this one waited; with ``--threads 1`` on a CPU
+it is the latency itself.
+
+Training (``--train``, instead of all of the above): one training step
+(data preprocessing, forward, losses, backward, gradient clipping, optimizer
+step of the DSCT config's ``optim_wrapper``) of DSCT and of the same
+DeformableDETR (given mmdet's Hungarian matching costs to train with), for
+every ``--batch-sizes`` and ``--dtypes`` (``bf16``: the forward pass under
+``torch.autocast``, bfloat16); all cases take turns. Per case: median step
+time, images per second, peak memory (GPU: ``max_memory_allocated``; CPU:
+the process's peak resident set size during the step) and the ratio of
+step times to DeformableDETR. See :mod:`mmdsct.utils.benchmark.throughput`.
 
 FLOPs: PyTorch's ``FlopCounterMode`` on one predict pass (a multiply-add is
 2 FLOPs): convolutions, matrix products and attention kernels only.
@@ -60,6 +73,9 @@ Examples::
         --out-dir work_dirs/benchmark_r50_gpu
     python tools/analysis_tools/benchmark.py configs/dsct/dsct_r50_emotic.py \
         --params-only
+    python tools/analysis_tools/benchmark.py configs/dsct/dsct_r50_emotic.py \
+        --train --shape 800 1333 --batch-sizes 2 4 --dtypes fp32 bf16 \
+        --subjects 4 --device cuda --out-dir work_dirs/train_r50_gpu
 """
 import argparse
 import copy
@@ -71,7 +87,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
-from mmengine.config import ConfigDict, DictAction
+from mmengine.config import Config, ConfigDict, DictAction
 from torch import nn
 
 import mmdsct  # noqa: F401  (registers DSCT and the two-stage recogniser)
@@ -91,10 +107,13 @@ from mmdsct.utils.benchmark import (DetectorThenRecognizer,
                                     write_detector_files)
 from mmdsct.utils.benchmark.devices import (CROP_CHOICES, MSDA_CHOICES,
                                             MSDA_PYTORCH)
-from mmdsct.utils.benchmark.latency import Case
+from mmdsct.utils.benchmark.latency import CLOCKS, Case
 from mmdsct.utils.benchmark.model_configs import (DEFORMABLE_DETR_TYPE,
                                                   DSCT_TYPE, TWO_STAGE_TYPE)
+from mmdsct.utils.benchmark.random_models import dsct_and_deformable_detr
 from mmdsct.utils.benchmark.subject_boxes import Batch
+from mmdsct.utils.benchmark.throughput import DTYPES as TRAIN_DTYPES
+from mmdsct.utils.benchmark.throughput import measure_training
 
 DSCT_NAME = DSCT_TYPE
 BASELINE_NAME = DEFORMABLE_DETR_TYPE
@@ -103,6 +122,7 @@ PIPELINE_NAME = f'{TWO_STAGE_NAME}+{BASELINE_NAME}'
 DEFAULT_SUBJECTS = (1, 2, 4, 8, 16)
 DEFAULT_OUT_DIR = osp.join('work_dirs', 'benchmark')
 CSV_NAME = 'benchmark.csv'
+TRAIN_CSV_NAME = 'train_throughput.csv'
 PLOT_SUFFIX = '_latency.png'
 GIGA = 1e9
 # TwoStageEmotionRecognizer's crop mode when its config names none.
@@ -168,6 +188,32 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='count parameters, measure nothing else')
     parser.add_argument(
         '--no-flops', action='store_true', help='do not count FLOPs')
+    parser.add_argument(
+        '--clock',
+        choices=list(CLOCKS),
+        default='wall',
+        help='latency clock: wall time, or the process\'s CPU time (steady '
+        'on a shared machine; the latency itself with --threads 1 on a '
+        'CPU) (default: wall)')
+    parser.add_argument(
+        '--train',
+        action='store_true',
+        help='measure training steps (forward, backward, optimizer step) '
+        'of DSCT and DeformableDETR instead of inference: images per second '
+        f'and peak memory, written to {TRAIN_CSV_NAME}')
+    parser.add_argument(
+        '--batch-sizes',
+        type=int,
+        nargs='+',
+        default=[2],
+        help='with --train: images per step (default: 2)')
+    parser.add_argument(
+        '--dtypes',
+        choices=list(TRAIN_DTYPES),
+        nargs='+',
+        default=['fp32'],
+        help='with --train: float32 and/or AMP bfloat16 (the forward pass '
+        'under torch.autocast) (default: fp32)')
     outputs = parser.add_mutually_exclusive_group()
     outputs.add_argument(
         '--out-dir',
@@ -195,6 +241,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         parser.error('--repeat must be >= 1 and --warmup >= 0')
     if args.with_detector and not args.two_stage_config:
         parser.error('--with-detector needs --two-stage-config')
+    if min(args.batch_sizes) < 1:
+        parser.error('--batch-sizes must all be >= 1')
     args.subjects = sorted(set(args.subjects))
     return args
 
@@ -306,8 +354,11 @@ def measure_flops(models: Dict[str, nn.Module],
     return columns
 
 
-def measure_latency(cases: Dict[CaseKey, Case], device: str, warmup: int,
-                    repeat: int) -> Dict[CaseKey, dict]:
+def measure_latency(cases: Dict[CaseKey, Case],
+                    device: str,
+                    warmup: int,
+                    repeat: int,
+                    clock: str = 'wall') -> Dict[CaseKey, dict]:
     """Measurement: batch-1 inference latency of every case (a model and
     its batch, keyed by (model name, subject count)), the cases taking
     turns, and the ratio of medians to the plain Deformable DETR on the same
@@ -319,12 +370,13 @@ def measure_latency(cases: Dict[CaseKey, Case], device: str, warmup: int,
         device (str): ``'cpu'`` or ``'cuda'``.
         warmup (int): Untimed rounds.
         repeat (int): Timed rounds.
+        clock (str): ``'wall'`` or ``'cpu'`` (see ``--clock``).
 
     Returns:
         dict[tuple[str, int], dict]: Per case, the columns of
         :func:`latency_stats` and ``time_vs_deformable_detr``.
     """
-    times = time_alternating(cases, device, warmup, repeat)
+    times = time_alternating(cases, device, warmup, repeat, clock)
     stats = {key: latency_stats(case_times)
              for key, case_times in times.items()}
     for (_, num_subjects), columns in stats.items():
@@ -360,7 +412,8 @@ def measure_latency_vs_subjects(models: Dict[str, nn.Module],
                 flops[(name, num_subjects)] = columns
         for name, model in models.items():
             cases[(name, num_subjects)] = (model, batch)
-    latency = measure_latency(cases, device, args.warmup, args.repeat)
+    latency = measure_latency(cases, device, args.warmup, args.repeat,
+                              args.clock)
     return [
         dict(model=name, subjects=num_subjects,
              **flops.get((name, num_subjects), {}),
@@ -384,7 +437,8 @@ def timing_columns(args: argparse.Namespace, msda_impl: str) -> dict:
         input_hw=f'{args.shape[0]}x{args.shape[1]}',
         threads=torch.get_num_threads(),
         warmup=args.warmup,
-        repeats=args.repeat)
+        repeats=args.repeat,
+        clock=args.clock)
 
 
 def model_columns(args: argparse.Namespace,
@@ -453,6 +507,45 @@ def assemble_rows(measured: List[dict], params: Dict[str, dict],
     return rows
 
 
+def run_training_benchmark(args: argparse.Namespace, device: str,
+                           msda_impl: str) -> None:
+    """``--train``: images per second and peak memory of one training step
+    of DSCT and DeformableDETR (same optimizer settings: the DSCT config's
+    ``optim_wrapper``) for every batch size and dtype, all cases taking
+    turns; the rows go to the console and to :data:`TRAIN_CSV_NAME`."""
+    models = dsct_and_deformable_detr(args.config, device, args.cfg_options)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    with msda_pytorch_path(enabled=msda_impl == MSDA_PYTORCH):
+        measured = measure_training(models, cfg.optim_wrapper,
+                                    tuple(args.shape), max(args.subjects),
+                                    args.batch_sizes, args.dtypes, device,
+                                    args.warmup, args.repeat)
+    env = dict(
+        environment_columns(device),
+        msda_impl=msda_impl,
+        input_hw=f'{args.shape[0]}x{args.shape[1]}',
+        subjects=max(args.subjects),
+        threads=torch.get_num_threads(),
+        warmup=args.warmup,
+        repeats=args.repeat,
+        config=args.config)
+    rows = [dict(row, **env) for row in measured]
+    print_rows(rows)
+    csv_path = (args.out if args.out else osp.join(args.out_dir,
+                                                   TRAIN_CSV_NAME))
+    os.makedirs(osp.dirname(osp.abspath(csv_path)), exist_ok=True)
+    write_csv(rows, csv_path)
+    print(f'Wrote {csv_path}')
+    for row in rows:
+        if row['model'] == DSCT_NAME:
+            print(f'batch {row["batch_size"]}, {row["dtype"]}: DSCT '
+                  f'{row["images_per_s"]} images/s, DSCT / DeformableDETR '
+                  f'step time (median): '
+                  f'{row["step_time_vs_deformable_detr"]:.3f}x')
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Run the benchmark (see the module docstring)."""
     args = parse_args(argv)
@@ -461,6 +554,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     msda_impl = resolve_msda_impl(args.msda_impl, device)
+    if args.train:
+        run_training_benchmark(args, device, msda_impl)
+        return
     two_stage_cfg = two_stage_model_cfg(args, device)
     crop_mode = two_stage_cfg.crop_mode if two_stage_cfg else None
     models = build_models(args, device, two_stage_cfg)

@@ -29,10 +29,12 @@ exactly 0), so that one ``gather`` and one ``softmax`` over
 ``[bs, num_subject, num_sets, K]`` normalise every set on its own, its own
 maximum subtracted. The weights are scattered into one dense
 ``[bs, num_subject, num_tokens]`` matrix (a context token in two sets gets
-both weights) and one ``baddbmm`` adds ``weights @ t`` to the subject
-tokens. Everything that does not change between layers is built once per
-forward in a :class:`FusionPlan`.
+both weights) and one matrix product ``weights @ t`` gives the update of
+the subject tokens. Everything that does not change between layers is built
+once per forward in a :class:`FusionPlan` (what depends only on the sizes,
+once per process).
 """
+import functools
 from typing import Callable, List, NamedTuple, Optional, Tuple
 
 import torch
@@ -79,6 +81,8 @@ class FusionPlan(NamedTuple):
             ``index_before`` is then empty.
         pad_bias (Tensor, optional): 0 for real slots, -inf for padding,
             [num_sets * K]; None when no slot is padding.
+        zeros (Tensor): Zeros the weights are scattered into (out of place:
+            never written), [bs, num_subject, num_tokens].
     """
     num_context: int
     num_semantic: int
@@ -87,6 +91,7 @@ class FusionPlan(NamedTuple):
     index_before: Tensor
     index_after: Tensor
     pad_bias: Optional[Tensor]
+    zeros: Tensor
 
 
 def nearest_context_indices(subject_points: Tensor, context_points: Tensor,
@@ -104,8 +109,13 @@ def nearest_context_indices(subject_points: Tensor, context_points: Tensor,
         Tensor: Indices of the ``K_sp`` nearest context tokens (Euclidean
         distance), nearest first, [bs, num_subject, K_sp].
     """
-    # [bs, num_subject, num_context]
-    distance = torch.cdist(subject_points, context_points)
+    # [bs, num_subject, num_context], from the coordinate differences (not
+    # from |a|^2 + |b|^2 - 2ab, which cancels: the K_sp-th and next nearest
+    # can lie closer than its error)
+    distance = torch.cdist(
+        subject_points,
+        context_points,
+        compute_mode='donot_use_mm_for_euclid_dist')
     return distance.topk(num_spatial, dim=-1, largest=False).indices
 
 
@@ -124,38 +134,81 @@ def check_num_context(num_spatial: int, num_semantic: int,
                 f'[0, {num_context}] (the number of context tokens).')
 
 
-def _padded(index: Tensor, segment: int) -> Tensor:
-    """Pad the last dimension of ``index`` with :data:`PAD_INDEX` up to
-    ``segment`` entries."""
-    missing = segment - index.shape[-1]
-    if missing == 0:
-        return index
-    padding = index.new_full((*index.shape[:-1], missing), PAD_INDEX)
-    return torch.cat([index, padding], dim=-1)
+class FixedSlots(NamedTuple):
+    """The parts of the fusion plan that depend only on the sizes (see
+    :func:`fixed_slots`). Shared by every call with the same sizes: never
+    written to.
+
+    Attributes:
+        segment (int): Slot length ``K``: the largest of the set sizes.
+        spatial_padding (Tensor): Padding of the spatial slot,
+            [bs, num_subject, K - K_sp].
+        tail (Tensor): The slots after the semantic indices: the semantic
+            slot's padding, then the subject slot,
+            [bs, num_subject, 2 K - K_sm].
+        pad_bias (Tensor, optional): 0 for real slots, -inf for padding,
+            [num_sets * K]; None when no slot is padding.
+        zeros (Tensor): [bs, num_subject, num_context + num_subject].
+    """
+    segment: int
+    spatial_padding: Tensor
+    tail: Tensor
+    pad_bias: Optional[Tensor]
+    zeros: Tensor
 
 
-def _pad_bias(sizes: List[int], segment: int, dtype: torch.dtype,
-              device: torch.device) -> Optional[Tensor]:
-    """0 for the real slots of each set, -inf for its padding.
+@functools.lru_cache(maxsize=64)
+def fixed_slots(batch_size: int, num_subject: int, num_spatial: int,
+                num_semantic: int, num_context: int, dtype: torch.dtype,
+                device: torch.device) -> FixedSlots:
+    """Build (once per set of sizes) the parts of the plan that do not
+    depend on the input.
 
     Args:
-        sizes (list[int]): Size of each set, in slot order.
-        segment (int): Slot length, ``max(sizes)``.
+        batch_size (int): Images in the batch.
+        num_subject (int): Number of subject tokens.
+        num_spatial (int): ``K_sp``.
+        num_semantic (int): ``K_sm``.
+        num_context (int): Number of context tokens.
         dtype (torch.dtype): Dtype of the logits.
         device (torch.device): Their device.
 
     Returns:
-        Tensor or None: [len(sizes) * segment]; None without padding.
+        FixedSlots: The fixed parts (cached: the same tensors every call).
     """
-    if min(sizes) == segment:
-        return None
-    bias = torch.full((len(sizes), segment),
-                      float('-inf'),
-                      dtype=dtype,
-                      device=device)
-    for slot, size in enumerate(sizes):
-        bias[slot, :size] = 0
-    return bias.flatten()
+    sizes = [k for k in (num_spatial, num_semantic) if k > 0] + [num_subject]
+    segment = max(sizes)
+    # normal tensors even when first built under torch.inference_mode():
+    # training saves the index for backward
+    with torch.inference_mode(False):
+        subject_slot = torch.full((batch_size, num_subject, segment),
+                                  PAD_INDEX,
+                                  dtype=torch.long,
+                                  device=device)
+        subject_slot[..., :num_subject] = torch.arange(
+            num_context, num_context + num_subject, device=device)
+        semantic_padding = subject_slot.new_full(
+            (batch_size, num_subject,
+             segment - num_semantic if num_semantic else 0), PAD_INDEX)
+        spatial_padding = subject_slot.new_full(
+            (batch_size, num_subject,
+             segment - num_spatial if num_spatial else 0), PAD_INDEX)
+        pad_bias = None
+        if min(sizes) < segment:
+            pad_bias = torch.full((len(sizes), segment),
+                                  float('-inf'),
+                                  dtype=dtype,
+                                  device=device)
+            for slot, size in enumerate(sizes):
+                pad_bias[slot, :size] = 0
+            pad_bias = pad_bias.flatten()
+        zeros = torch.zeros(
+            (batch_size, num_subject, num_context + num_subject),
+            dtype=dtype,
+            device=device)
+    return FixedSlots(segment, spatial_padding,
+                      torch.cat([semantic_padding, subject_slot], dim=-1),
+                      pad_bias, zeros)
 
 
 def make_fusion_plan(spatial_indices: Tensor, num_context: int,
@@ -179,31 +232,29 @@ def make_fusion_plan(spatial_indices: Tensor, num_context: int,
     """
     batch_size, num_subject, num_spatial = spatial_indices.shape
     check_num_context(num_spatial, num_semantic, num_context)
-    sizes = [k for k in (num_spatial, num_semantic) if k > 0] + [num_subject]
-    segment = max(sizes)
-    # the subject set: the last num_subject tokens
-    subject_index = torch.arange(
-        num_context, num_context + num_subject,
-        device=spatial_indices.device).expand(batch_size, num_subject, -1)
-    slots = [_padded(subject_index, segment)]
+    fixed = fixed_slots(batch_size, num_subject, num_spatial, num_semantic,
+                        num_context, dtype, spatial_indices.device)
+    before = []
     if num_spatial > 0:
-        slots.insert(0, _padded(spatial_indices, segment))
-    no_index = spatial_indices[..., :0]
+        before.append(spatial_indices)
+        if fixed.spatial_padding.shape[-1] > 0:
+            before.append(fixed.spatial_padding)
+    tail = fixed.tail
     if num_semantic > 0:
-        # the semantic slot sits after the spatial one: its indices come
-        # per layer, its padding is fixed
-        before = slots[:-1]
-        after = [_padded(no_index, segment - num_semantic), slots[-1]]
+        index_before = _joined(before) if before else spatial_indices
+        index_after = tail
     else:
-        before, after = [], slots
-    return FusionPlan(
-        num_context=num_context,
-        num_semantic=num_semantic,
-        segment=segment,
-        spatial_indices=spatial_indices,
-        index_before=torch.cat(before, dim=-1) if before else no_index,
-        index_after=torch.cat(after, dim=-1),
-        pad_bias=_pad_bias(sizes, segment, dtype, spatial_indices.device))
+        # nothing is chosen per layer: the whole index comes after
+        index_before = spatial_indices[..., :0]
+        index_after = _joined(before + [tail])
+    return FusionPlan(num_context, num_semantic, fixed.segment,
+                      spatial_indices, index_before, index_after,
+                      fixed.pad_bias, fixed.zeros)
+
+
+def _joined(indices: List[Tensor]) -> Tensor:
+    """Concatenate along the last dimension (no copy for one tensor)."""
+    return indices[0] if len(indices) == 1 else torch.cat(indices, dim=-1)
 
 
 def fuse_subject_tokens(tokens: Tensor,
@@ -241,8 +292,14 @@ def fuse_subject_tokens(tokens: Tensor,
     weights = chosen.view(batch_size, num_subject, -1,
                           plan.segment).softmax(-1).view(
                               batch_size, num_subject, num_slots)
-    dense = weights.new_zeros(logits.shape).scatter_add_(-1, index, weights)
-    subject = torch.baddbmm(subject, dense, tokens)
+    if plan.zeros.dtype == weights.dtype:
+        dense = plan.zeros.scatter_add(-1, index, weights)
+    else:  # autocast gave the weights another dtype
+        dense = weights.new_zeros(logits.shape).scatter_add_(
+            -1, index, weights)
+    # [bs, num_subject, num_tokens] @ [bs, num_tokens, dim] (bmm then add:
+    # baddbmm runs slower on CPUs)
+    subject = subject + torch.bmm(dense, tokens)
     return torch.cat([context, subject], dim=1), semantic_indices
 
 

@@ -10,6 +10,11 @@ from torch import nn
 from .subject_boxes import Batch
 
 Case = Tuple[nn.Module, Batch]
+# What a timing reads: wall-clock time, or the CPU time of this process
+# (every thread of it), which leaves out the time the process waited while
+# other processes ran: steadier on a shared machine, and the latency itself
+# when torch runs one thread (``--threads 1``) on a CPU.
+CLOCKS = {'wall': time.perf_counter, 'cpu': time.process_time}
 
 
 def synchronize(device: str) -> None:
@@ -22,7 +27,10 @@ def synchronize(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def predict_once(model: nn.Module, batch: Batch, device: str) -> float:
+def predict_once(model: nn.Module,
+                 batch: Batch,
+                 device: str,
+                 clock: str = 'wall') -> float:
     """Seconds of one inference pass (``mode='predict'``, post-processing
     included). The data samples are copied before the clock starts, since
     ``predict`` writes its results into them.
@@ -31,22 +39,27 @@ def predict_once(model: nn.Module, batch: Batch, device: str) -> float:
         model (nn.Module): A detector in eval mode.
         batch (Batch): Inputs [B, 3, H, W] and their data samples.
         device (str): ``'cpu'`` or ``'cuda'``.
+        clock (str): A key of :data:`CLOCKS`. Defaults to ``'wall'``.
 
     Returns:
-        float: Wall-clock seconds.
+        float: Seconds on that clock.
     """
+    now = CLOCKS[clock]
     inputs, samples = batch
     samples = copy.deepcopy(samples)
     synchronize(device)
-    start = time.perf_counter()
+    start = now()
     with torch.no_grad():
         model(inputs, samples, mode='predict')
     synchronize(device)
-    return time.perf_counter() - start
+    return now() - start
 
 
-def time_alternating(cases: Dict[Hashable, Case], device: str, warmup: int,
-                     repeat: int) -> Dict[Hashable, List[float]]:
+def time_alternating(cases: Dict[Hashable, Case],
+                     device: str,
+                     warmup: int,
+                     repeat: int,
+                     clock: str = 'wall') -> Dict[Hashable, List[float]]:
     """Inference times per case, the cases taking turns every round.
 
     A case is a model and the batch it runs on (e.g. one model at one
@@ -59,6 +72,7 @@ def time_alternating(cases: Dict[Hashable, Case], device: str, warmup: int,
         device (str): ``'cpu'`` or ``'cuda'``.
         warmup (int): Untimed rounds.
         repeat (int): Timed rounds.
+        clock (str): A key of :data:`CLOCKS`. Defaults to ``'wall'``.
 
     Returns:
         dict[Hashable, list[float]]: Seconds per round, per case key.
@@ -71,7 +85,7 @@ def time_alternating(cases: Dict[Hashable, Case], device: str, warmup: int,
     for round_index in range(repeat):
         first = round_index % len(keys)
         for key in keys[first:] + keys[:first]:
-            times[key].append(predict_once(*cases[key], device))
+            times[key].append(predict_once(*cases[key], device, clock))
     return times
 
 
