@@ -6,6 +6,7 @@ from typing import Dict, Optional
 import torch
 from mmdet.registry import MODELS
 from mmengine.config import ConfigDict
+from mmengine.registry import DefaultScope
 from torch import nn
 
 from ..random_init import drop_pretrained_init_cfgs, init_random_weights
@@ -32,7 +33,10 @@ def build_random_model(model_cfg: ConfigDict,
     drop_pretrained_init_cfgs(model_cfg)
     if seed is not None:
         torch.manual_seed(seed)
-    return init_random_weights(MODELS.build(model_cfg)).to(device)
+    # the config's types are mmdet's, whatever the caller's default scope
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(model_cfg)
+    return init_random_weights(model).to(device)
 
 
 # mmdet's Deformable DETR R50 recipe: its Hungarian matching costs
