@@ -21,8 +21,7 @@ from mmdsct.utils.benchmark.throughput import (StepMeasurement, TrainCase,
 def benchmark_tool(repo_root):
     """The tool's module, imported from its file."""
     path = repo_root / 'tools' / 'analysis_tools' / 'benchmark.py'
-    spec = importlib.util.spec_from_file_location('benchmark_tool_train',
-                                                  path)
+    spec = importlib.util.spec_from_file_location('benchmark_tool_train', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -99,6 +98,7 @@ def test_throughput_stats_from_the_median_step():
     assert stats['step_median_ms'] == 500.0
     assert stats['images_per_s'] == 8.0
     assert (stats['peak_mib'], stats['start_mib']) == (120.0, 90.0)
+    assert stats['step_mib'] == 30.0
     with pytest.raises(ValueError):
         throughput_stats([], 1)
 
@@ -112,13 +112,13 @@ def test_peak_rss_can_be_reset_between_steps():
 def test_train_option_writes_every_model_batch_and_dtype(
         tmp_path, run_tool, tiny_config, capsys):
     run_tool(tiny_config, '--train', '--shape', 64, 64, '--subjects', 2,
-             '--batch-sizes', 1, 2, '--dtypes', 'fp32', 'bf16', '--repeat',
-             1, '--warmup', 0, '--threads', 1, '--out-dir', tmp_path)
+             '--batch-sizes', 1, 2, '--dtypes', 'fp32', 'bf16', '--repeat', 1,
+             '--warmup', 0, '--threads', 1, '--out-dir', tmp_path)
     rows = read_rows(tmp_path / 'train_throughput.csv')
-    assert [(row['model'], row['batch_size'], row['dtype']) for row in rows
-            ] == [(model, str(batch), dtype) for batch in (1, 2)
-                  for dtype in ('fp32', 'bf16')
-                  for model in ('DSCT', 'DeformableDETR')]
+    assert [(row['model'], row['batch_size'], row['dtype'])
+            for row in rows] == [(model, str(batch), dtype) for batch in (1, 2)
+                                 for dtype in ('fp32', 'bf16')
+                                 for model in ('DSCT', 'DeformableDETR')]
     for row in rows:
         assert float(row['images_per_s']) > 0
         assert row['device'] == 'cpu' and row['input_hw'] == '64x64'

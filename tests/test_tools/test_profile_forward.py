@@ -7,10 +7,10 @@ import torch
 from torch import nn
 
 from mmdsct.utils.benchmark.profile import (PYTHON_OP, ROOT_SCOPE, OpTime,
-                                            comparison_tables,
-                                            default_scopes, labelled_modules,
-                                            op_totals, profile_forward,
-                                            scope_name, scope_totals)
+                                            comparison_tables, default_scopes,
+                                            labelled_modules, op_totals,
+                                            profile_forward, scope_name,
+                                            scope_totals)
 from mmdsct.utils.benchmark.subject_boxes import make_subject_batch
 
 
@@ -142,3 +142,30 @@ def test_tool_writes_the_report_with_the_fusion(tmp_path, profile_tool,
     fusion_rows = text.split('Operators of `decoder.layers.*.fusion`')[1]
     assert '| `aten::topk` | 2 (2) |' in fusion_rows.split('Operators')[0]
     assert 'Wrote' in capsys.readouterr().out
+
+
+def test_gpu_kernel_time_gets_a_table_of_its_own():
+    times = {
+        'A': {
+            'decoder': {
+                'aten::bmm': OpTime(1, 5.0, 40.0, 1)
+            }
+        },
+        'B': {
+            'decoder': {
+                'aten::bmm': OpTime(1, 5.0, 10.0, 1)
+            }
+        }
+    }
+    text = '\n'.join(comparison_tables(times, 'A', 'B'))
+    assert '| scope | A GPU ms | B GPU ms | difference ms |' in text
+    assert '| `decoder` | 0.040 | 0.010 | 0.030 |' in text
+    cpu_only = {
+        name: {
+            'decoder': {
+                'aten::bmm': OpTime(1, 5.0, 0.0, 1)
+            }
+        }
+        for name in 'AB'
+    }
+    assert 'GPU ms' not in '\n'.join(comparison_tables(cpu_only, 'A', 'B'))

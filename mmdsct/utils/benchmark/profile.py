@@ -251,14 +251,34 @@ def _scope_ops_table(ours: Dict[str, OpTime], theirs: Dict[str, OpTime],
     return lines
 
 
+def _device_table(ours: Dict[str, OpTime], theirs: Dict[str, OpTime],
+                  model: str, baseline: str) -> List[str]:
+    """GPU kernel time per scope (self time of the kernels each scope's
+    operators launched), for profiles taken on a GPU."""
+    zero = OpTime(0, 0.0, 0.0, 0)
+    lines = [
+        f'| scope | {model} GPU ms | {baseline} GPU ms | difference ms |',
+        '|---|---:|---:|---:|'
+    ]
+    for scope in sorted(
+            set(ours) | set(theirs),
+            key=lambda s: -(ours.get(s, zero).device_us + theirs.get(s, zero).
+                            device_us)):
+        a, b = ours.get(scope, zero), theirs.get(scope, zero)
+        lines.append(f'| `{scope}` | {_fmt(a.device_us / 1e3, 3)} | '
+                     f'{_fmt(b.device_us / 1e3, 3)} | '
+                     f'{_fmt((a.device_us - b.device_us) / 1e3, 3)} |')
+    return lines
+
+
 def comparison_tables(times: Dict[str, ScopeTimes],
                       model: str,
                       baseline: str,
                       focus_scopes: Sequence[str] = (),
                       max_ops: int = 25) -> List[str]:
     """Markdown tables: scopes and operators of ``model`` against
-    ``baseline`` (self CPU time per forward pass), then the operators of
-    each focus scope of ``model``.
+    ``baseline`` (self CPU time per forward pass; on a GPU also the kernel
+    time per scope), then the operators of each focus scope in both.
 
     Args:
         times (dict[str, ScopeTimes]): Per model name, its profile.
@@ -295,6 +315,8 @@ def comparison_tables(times: Dict[str, ScopeTimes],
                  f'**{_fmt(total_theirs / 1e3, 3)}** | '
                  f'**{_fmt((total_ours - total_theirs) / 1e3, 3)}** | | |')
     lines.append('')
+    if any(t.device_us for t in list(ours.values()) + list(theirs.values())):
+        lines += _device_table(ours, theirs, model, baseline) + ['']
     op_ours, op_theirs = op_totals(times[model]), op_totals(times[baseline])
     rows = sorted(
         set(op_ours) | set(op_theirs),

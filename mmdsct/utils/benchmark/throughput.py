@@ -14,12 +14,18 @@ Peak memory:
   held by PyTorch), its counter reset before the step;
 - CPU: the process's peak resident set size (``VmHWM`` in
   ``/proc/self/status``, Linux), reset before the step by writing ``5`` to
-  ``/proc/self/clear_refs``: all memory of the process at its peak,
-  weights, optimizer state, Python and libraries included. Where the reset
-  is refused, the column is empty rather than a lifetime peak.
+  ``/proc/self/clear_refs``, after glibc's ``malloc_trim`` has returned the
+  heap's free memory: all memory of the process at its peak, weights,
+  optimizer state, Python and libraries included. Where the reset is
+  refused, the column is empty rather than a lifetime peak.
+
+Both models live in one process, so ``peak_mib`` counts the other model's
+weights too; ``step_mib``, the rise above the step's start, is what the
+step itself needs (activations, gradients, temporaries).
 """
 import contextlib
 import copy
+import ctypes
 import logging
 import os
 import statistics
@@ -43,6 +49,8 @@ CLEAR_REFS = '/proc/self/clear_refs'
 PROC_STATUS = '/proc/self/status'
 # mmengine's OptimWrapper types that need a GPU; replaced by OptimWrapper
 AMP_WRAPPERS = ('AmpOptimWrapper', )
+# glibc's malloc_trim once found (False where there is none)
+_MALLOC_TRIM = None
 
 
 class TrainCase(NamedTuple):
@@ -195,6 +203,20 @@ def _read_status_kib(field: str) -> Optional[int]:
     return None
 
 
+def release_free_heap() -> None:
+    """Hand the C heap's free memory back to the system (glibc's
+    ``malloc_trim``), so that the resident set size at a step's start is
+    what is in use, not what earlier steps freed; nothing elsewhere."""
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        try:
+            _MALLOC_TRIM = ctypes.CDLL('libc.so.6').malloc_trim
+        except (OSError, AttributeError):
+            _MALLOC_TRIM = False
+    if _MALLOC_TRIM:
+        _MALLOC_TRIM(0)
+
+
 def reset_peak_rss() -> bool:
     """Reset the process's peak resident set size to its current one.
 
@@ -238,6 +260,7 @@ def measure_step(case: TrainCase, device: str) -> StepMeasurement:
         torch.cuda.reset_peak_memory_stats()
         start = torch.cuda.memory_allocated() / MIB
     else:
+        release_free_heap()
         reset = reset_peak_rss()
         rss = _read_status_kib('VmRSS')
         start = rss / 1024 if reset and rss is not None else None
@@ -292,8 +315,10 @@ def throughput_stats(steps: List[StepMeasurement],
     Returns:
         dict: ``step_median_ms``, ``step_q1_ms``, ``step_q3_ms``,
         ``images_per_s`` (batch size / median step time), ``peak_mib``
-        (the largest peak of any step) and ``start_mib`` (the counter when
-        that step began); memory None where not measured.
+        (the largest peak of any step), ``start_mib`` (the counter when
+        that step began) and ``step_mib`` (the largest rise of any step
+        above its start: the memory the step itself needs); memory None
+        where not measured.
     """
     if not steps:
         raise ValueError('throughput_stats needs at least one step')
@@ -305,13 +330,16 @@ def throughput_stats(steps: List[StepMeasurement],
     median = statistics.median(millis)
     with_memory = [step for step in steps if step.peak_mib is not None]
     top = max(with_memory, key=lambda step: step.peak_mib, default=None)
+    rise = max((step.peak_mib - step.start_mib for step in with_memory),
+               default=None)
     return dict(
         step_median_ms=round(median, 1),
         step_q1_ms=round(q1, 1),
         step_q3_ms=round(q3, 1),
         images_per_s=round(1000 * batch_size / median, 3),
         peak_mib=None if top is None else round(top.peak_mib, 1),
-        start_mib=None if top is None else round(top.start_mib, 1))
+        start_mib=None if top is None else round(top.start_mib, 1),
+        step_mib=None if rise is None else round(rise, 1))
 
 
 def memory_kind(device: str) -> str:
