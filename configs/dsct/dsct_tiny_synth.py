@@ -19,6 +19,7 @@ model = dict(
     num_context_queries=60,
     num_subject_queries=6,
     num_feature_levels=num_levels,
+    init_cfg=None,  # random: no COCO Deformable DETR start at this size
     backbone=dict(
         depth=18,
         base_channels=16,
@@ -36,7 +37,9 @@ model = dict(
         num_layers=2,
         layer_cfg=dict(
             self_attn_cfg=dict(
-                embed_dims=embed_dims, num_heads=4, num_levels=num_levels,
+                embed_dims=embed_dims,
+                num_heads=4,
+                num_levels=num_levels,
                 dropout=0.0),
             ffn_cfg=dict(
                 embed_dims=embed_dims, feedforward_channels=256,
@@ -49,7 +52,9 @@ model = dict(
             self_attn_cfg=dict(
                 embed_dims=embed_dims, num_heads=4, dropout=0.0),
             cross_attn_cfg=dict(
-                embed_dims=embed_dims, num_heads=4, num_levels=num_levels,
+                embed_dims=embed_dims,
+                num_heads=4,
+                num_levels=num_levels,
                 dropout=0.0),
             ffn_cfg=dict(
                 embed_dims=embed_dims, feedforward_channels=256,
@@ -94,8 +99,5 @@ param_scheduler = [
 train_dataloader = dict(sampler=dict(type='InfiniteSampler', shuffle=True))
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(
-        by_epoch=False,
-        interval=val_interval,
-        max_keep_ckpts=2))
+    checkpoint=dict(by_epoch=False, interval=val_interval, max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)

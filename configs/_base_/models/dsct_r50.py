@@ -2,6 +2,19 @@
 # Deformable DETR R50 (4 levels, 6+6 layers, width 256, FFN 1024, dropout
 # 0.1), 300 context + 4 subject queries, fusion K_sp=100 / K_sm=50, head of
 # 26 emotions + 1 subject logit shared across the decoder layers.
+
+# Start from a COCO Deformable DETR R50 (single stage, no refinement): its
+# 300 object queries become the context queries; backbone, neck, encoder and
+# decoder start from it too; subject queries and heads start fresh.
+# The authors' start, the original Deformable DETR checkpoint, is used when
+# its converted file exists (docs/official_compatibility.md):
+#   python tools/model_converters/dsct_official_to_mmdsct.py \
+#       --source deformable-detr r50_deformable_detr-checkpoint.pth \
+#       checkpoints/r50_deformable_detr_dsct-init.pth
+# else mmdet's re-trained one, downloaded and mapped while loading. The log
+# says which one was used. load_from / --resume still override it.
+authors_start = 'checkpoints/r50_deformable_detr_dsct-init.pth'
+mmdet_start = 'https://download.openmmlab.com/mmdetection/v3.0/deformable_detr/deformable-detr_r50_16xb2-50e_coco/deformable-detr_r50_16xb2-50e_coco_20221029_210934-6bc7d21b.pth'  # noqa
 model = dict(
     type='DSCT',
     num_context_queries=300,
@@ -26,7 +39,10 @@ model = dict(
         norm_cfg=dict(type='BN', requires_grad=False),
         norm_eval=True,
         style='pytorch',
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+        # The COCO start below supplies the backbone too. Without a start
+        # (model.init_cfg=None) use ImageNet weights instead:
+        # init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')
+        init_cfg=None),
     neck=dict(
         type='ChannelMapper',
         in_channels=[512, 1024, 2048],
@@ -80,4 +96,15 @@ model = dict(
                 dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
                 dict(type='IoUCost', iou_mode='giou', weight=2.0)
             ])),
-    test_cfg=dict(max_per_img=100))
+    test_cfg=dict(max_per_img=100),
+    init_cfg=dict(
+        type='FirstAvailablePretrained',
+        checkpoints=[
+            dict(
+                checkpoint=authors_start,
+                name="the authors' start (original Deformable DETR R50, "
+                'COCO)'),
+            dict(
+                checkpoint=mmdet_start,
+                name="mmdet's re-trained Deformable DETR R50 (COCO)")
+        ]))
