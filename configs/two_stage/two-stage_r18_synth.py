@@ -48,5 +48,8 @@ model = dict(
         hidden_channels=256,
         dropout=0.5,
         loss_emotion=dict(
-            type='FocalLoss', use_sigmoid=True, alpha=0.25, gamma=2.0,
+            type='FocalLoss',
+            use_sigmoid=True,
+            alpha=0.25,
+            gamma=2.0,
             loss_weight=5.0)))

@@ -13,5 +13,4 @@ model = dict(
 
 # Keep the best checkpoint by EMOTIC's headline figure, the GT-matched mAP
 # (best_emotion_mAP_epoch_N.pth besides the periodic ones).
-default_hooks = dict(
-    checkpoint=dict(save_best='emotion/mAP', rule='greater'))
+default_hooks = dict(checkpoint=dict(save_best='emotion/mAP', rule='greater'))

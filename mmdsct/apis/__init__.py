@@ -10,9 +10,8 @@ from .results import Subject, datasample_to_subjects
 
 __all__ = [
     'IMAGE_EXTENSIONS', 'DegenerateImageError', 'UnreadableImageError',
-    'as_bgr_image',
-    'list_images', 'load_image', 'build_inference_pipeline',
+    'as_bgr_image', 'list_images', 'load_image', 'build_inference_pipeline',
     'inference_emotion', 'init_emotion_model', 'Subject',
-    'datasample_to_subjects', 'EmotionInferencer', 'ModelEntry',
-    'find_model', 'list_model_names'
+    'datasample_to_subjects', 'EmotionInferencer', 'ModelEntry', 'find_model',
+    'list_model_names'
 ]

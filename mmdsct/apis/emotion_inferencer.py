@@ -36,14 +36,14 @@ import numpy as np
 import torch
 import torch.nn as nn
 from mmcv.transforms import Compose
+from mmdet.apis import DetInferencer
+from mmdet.structures import DetDataSample
 from mmengine.config import Config, ConfigDict
 from mmengine.fileio import dump
 from mmengine.logging import print_log
 from mmengine.registry import INFERENCERS
 from mmengine.utils import ProgressBar, mkdir_or_exist
 
-from mmdet.apis import DetInferencer
-from mmdet.structures import DetDataSample
 from ..evaluation.functional.decision_thresholds import (
     CHECKPOINT_META_KEY, DEFAULT_THRESHOLD, decision_thresholds_array,
     predict_label_sets, thresholds_to_dict)
@@ -55,10 +55,10 @@ from .image_io import (IMAGE_EXTENSIONS, UnreadableImageError, as_bgr_image,
 from .inference import build_inference_pipeline, init_emotion_model
 from .model_index import find_model, is_url, iter_models
 from .results import datasample_to_subjects
-from .video_io import (UnreadableVideoError, annotated_video_name,
-                       capture_fps, capture_frame_count, is_video_file,
-                       is_webcam_index, open_capture, open_video_writer,
-                       read_frames, source_name)
+from .video_io import (UnreadableVideoError, annotated_video_name, capture_fps,
+                       capture_frame_count, is_video_file, is_webcam_index,
+                       open_capture, open_video_writer, read_frames,
+                       source_name)
 
 ImageInput = Union[str, np.ndarray]
 #: Settings of a config's visualiser that do not apply to inference.
@@ -269,7 +269,9 @@ class EmotionInferencer(DetInferencer):
             cfg.merge_from_dict(cfg_options)
         return cfg, (str(weights) if weights is not None else None)
 
-    def _init_model(self, cfg: Config, weights: Optional[str],
+    def _init_model(self,
+                    cfg: Config,
+                    weights: Optional[str],
                     device: str = 'cpu') -> nn.Module:
         """Build the model as :func:`init_emotion_model` does."""
         self.checkpoint_file = self._local_weights(weights)
@@ -469,8 +471,8 @@ class EmotionInferencer(DetInferencer):
             if self.show_progress else None
         for start in range(0, len(source.items), max(batch_size, 1)):
             batch = []
-            for index in range(start,
-                               min(start + batch_size, len(source.items))):
+            for index in range(start, min(start + batch_size,
+                                          len(source.items))):
                 image = self._read_image(source, index, skipped)
                 if image is not None:
                     batch.append((index, image))
@@ -478,8 +480,8 @@ class EmotionInferencer(DetInferencer):
                     progress.update()
             samples = self._predict(
                 [image for _, image in batch],
-                [self._path_of(source.items[i]) for i, _ in batch],
-                pred_score_thr)
+                [self._path_of(source.items[i])
+                 for i, _ in batch], pred_score_thr)
             for (index, image), sample in zip(batch, samples):
                 drawing = osp.join(draw_dir, names[index]) \
                     if draw_dir else None
@@ -488,9 +490,9 @@ class EmotionInferencer(DetInferencer):
                                     pred_score_thr)
                 if visual is not None:
                     visuals.append(visual)
-                predictions.append(sample if return_datasamples else
-                                   self._image_record(source.items[index],
-                                                      image, sample, drawing))
+                predictions.append(
+                    sample if return_datasamples else self.
+                    _image_record(source.items[index], image, sample, drawing))
                 if progress is not None:
                     progress.update()
         if progress is not None:
@@ -539,7 +541,10 @@ class EmotionInferencer(DetInferencer):
             raise ValueError(f'The annotated video would overwrite {video}; '
                              'choose another out_dir.')
         info = dict(
-            source=source_name(video), drawing=None, fps=fps, width=None,
+            source=source_name(video),
+            drawing=None,
+            fps=fps,
+            width=None,
             height=None)
         predictions = []
         writer = None
@@ -559,15 +564,18 @@ class EmotionInferencer(DetInferencer):
                         writer.write(drawn)
                     if show and self._show_frame(drawn):
                         break
-                predictions.append(sample if return_datasamples else dict(
-                    frame=index,
-                    time=index / fps,
-                    subjects=self._subjects(sample)))
+                predictions.append(
+                    sample if return_datasamples else dict(
+                        frame=index,
+                        time=index / fps,
+                        subjects=self._subjects(sample)))
                 if progress is not None:
                     progress.update()
         except KeyboardInterrupt:
-            print_log(f'Stopped {source_name(video)} after '
-                      f'{len(predictions)} frame(s).', logger='current')
+            print_log(
+                f'Stopped {source_name(video)} after '
+                f'{len(predictions)} frame(s).',
+                logger='current')
         finally:
             capture.release()
             if writer is not None:
@@ -622,8 +630,7 @@ class EmotionInferencer(DetInferencer):
                 item['data_samples'].set_metainfo(dict(img_path=path))
             data.append(item)
         samples = self.forward(self.collate_fn(data))
-        return [self._with_label_sets(sample, score_thr)
-                for sample in samples]
+        return [self._with_label_sets(sample, score_thr) for sample in samples]
 
     def _with_label_sets(self, sample: DetDataSample,
                          score_thr: float) -> DetDataSample:
@@ -638,8 +645,7 @@ class EmotionInferencer(DetInferencer):
             len(pred), len(self.emotion_classes))  # [n, C]
         labels = predict_label_sets(probabilities, self.thresholds,
                                     self.multi_label)
-        pred.emotion_labels = torch.from_numpy(labels).to(
-            pred.emotions.device)
+        pred.emotion_labels = torch.from_numpy(labels).to(pred.emotions.device)
         sample.pred_instances = pred
         return sample
 
@@ -678,8 +684,8 @@ class EmotionInferencer(DetInferencer):
         drawn = self.visualizer.get_image()[..., ::-1]  # RGB -> BGR
         height, width = frame.shape[:2]
         if drawn.shape[:2] != (height, width):
-            drawn = cv2.resize(drawn, (width, height),
-                               interpolation=cv2.INTER_AREA)
+            drawn = cv2.resize(
+                drawn, (width, height), interpolation=cv2.INTER_AREA)
         return np.ascontiguousarray(drawn)
 
     # Results ----------------------------------------------------------------
@@ -694,7 +700,8 @@ class EmotionInferencer(DetInferencer):
             ]
         return subjects
 
-    def pred2dict(self, data_sample: DetDataSample,
+    def pred2dict(self,
+                  data_sample: DetDataSample,
                   pred_out_dir: str = '') -> Dict:
         """One image's prediction as a JSON-ready dict.
 
@@ -742,10 +749,11 @@ class EmotionInferencer(DetInferencer):
         else:
             content.update(video=result['video'], frames=records)
         mkdir_or_exist(out_dir)
-        dump(content,
-             osp.join(out_dir, PREDICTIONS_FILE),
-             indent=2,
-             backend_args=atomic_backend_args())
+        dump(
+            content,
+            osp.join(out_dir, PREDICTIONS_FILE),
+            indent=2,
+            backend_args=atomic_backend_args())
 
     @staticmethod
     def _warn_skipped(skipped: Iterable[dict]) -> None:

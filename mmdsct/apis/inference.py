@@ -17,13 +17,13 @@ import numpy as np
 import torch
 import torch.nn as nn
 from mmcv.transforms import Compose
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
-
 from mmdet.apis import init_detector
 from mmdet.registry import DATASETS
 from mmdet.structures import DetDataSample
 from mmdet.utils import get_test_pipeline_cfg
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
 from ..utils import (drop_pretrained_init_cfgs, init_random_weights,
                      load_from_local_weights_only, load_state_dict_checked)
 from ..utils.checkpoint_fit import state_dict_of

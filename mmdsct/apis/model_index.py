@@ -145,14 +145,13 @@ def find_model(name: str, index_file: Optional[str] = None) -> ModelEntry:
     wanted = name.lower()
     entries = list(iter_models(index_file))
     for entry in entries:
-        if wanted in (known.lower() for known in (entry.name,
-                                                  *entry.aliases)):
+        if wanted in (known.lower() for known in (entry.name, *entry.aliases)):
             return entry
     names = [entry.name for entry in entries]
     listed = ', '.join(names[:MAX_LISTED_NAMES])
     more = len(names) - MAX_LISTED_NAMES
-    raise ValueError(
-        f'No model named {name!r} in the model index '
-        f'({index_file or default_model_index()}); known models: '
-        f'{listed or "none"}' + (f' and {more} more' if more > 0 else '') +
-        '. A config file path is accepted too.')
+    raise ValueError(f'No model named {name!r} in the model index '
+                     f'({index_file or default_model_index()}); known models: '
+                     f'{listed or "none"}' +
+                     (f' and {more} more' if more > 0 else '') +
+                     '. A config file path is accepted too.')

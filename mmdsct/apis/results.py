@@ -2,6 +2,7 @@
 from typing import Dict, List, Optional, Sequence, Union
 
 from mmdet.structures import DetDataSample
+
 from ..visualization import emotion_class_names
 
 #: A subject: ``bbox`` [x1, y1, x2, y2] (original-image pixels), ``score``,

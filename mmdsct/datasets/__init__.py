@@ -16,6 +16,5 @@ __all__ = [
     'SynthEmotionDataset', 'EmotionAnnotationError', 'EmotionCocoWriter',
     'clip_box_xyxy', 'format_counts', 'all_finite', 'write_annotation_files',
     'DegenerateImageError', 'UnreadableImageError', 'check_image_size',
-    'CAERS_CLASSES', 'CAERS_CLASS_ALIASES',
-    'EMOTIC_CLASSES', 'VAD_DIMENSIONS'
+    'CAERS_CLASSES', 'CAERS_CLASS_ALIASES', 'EMOTIC_CLASSES', 'VAD_DIMENSIONS'
 ]

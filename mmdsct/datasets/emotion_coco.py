@@ -212,8 +212,8 @@ class EmotionCocoDataset(BaseDetDataset):
             if instance is not None:
                 instances.append(instance)
         return dict(
-            img_path=osp.join(self.data_prefix.get('img', ''),
-                              image['file_name']),
+            img_path=osp.join(
+                self.data_prefix.get('img', ''), image['file_name']),
             img_id=image['id'],
             seg_map_path=None,
             height=image['height'],

@@ -2,5 +2,6 @@
 from .hooks import EmotionClassesCheckHook, SafeCheckpointHook
 from .runner import CheckedLoadRunner
 
-__all__ = ['EmotionClassesCheckHook', 'SafeCheckpointHook',
-           'CheckedLoadRunner']
+__all__ = [
+    'EmotionClassesCheckHook', 'SafeCheckpointHook', 'CheckedLoadRunner'
+]

@@ -1,6 +1,6 @@
 """Models of mmdsct, grouped as mmdet groups them."""
-from . import (dense_heads, detectors, layers, losses, task_modules,  # noqa
-               utils)
+from . import task_modules  # noqa
+from . import dense_heads, detectors, layers, losses, utils
 from .dense_heads import *  # noqa: F401,F403
 from .detectors import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403

@@ -192,9 +192,8 @@ def encode_label(spec: EmotionSpec,
     """
     if spec.multi_label:
         if emotions is None or len(emotions) != spec.num_classes:
-            raise ValueError(
-                f'A multi-label subject needs {spec.num_classes} '
-                f'emotions, got {emotions}.')
+            raise ValueError(f'A multi-label subject needs {spec.num_classes} '
+                             f'emotions, got {emotions}.')
         return {EMOTIONS_FIELD: [int(bool(v)) for v in emotions]}
     if emotion is None or not 0 <= int(emotion) < spec.num_classes:
         raise ValueError(f'A single-label subject needs an emotion in '
@@ -247,8 +246,7 @@ class _AnnotationParser:
         """Raise :class:`EmotionAnnotationError` naming the file."""
         raise EmotionAnnotationError(f'{self.ann_file}: {message}')
 
-    def _check_keys(self, entry: Any, keys: Sequence[str],
-                    where: str) -> None:
+    def _check_keys(self, entry: Any, keys: Sequence[str], where: str) -> None:
         """Fail when ``entry`` is not an object or lacks one of ``keys``."""
         if not isinstance(entry, dict):
             self._fail(f'{where} must be a JSON object, got {entry!r}.')
@@ -315,8 +313,8 @@ class _AnnotationParser:
             self._check_id(image['id'], f'image {image["id"]!r}')
             if image['id'] in indexed:
                 self._fail(f'image id {image["id"]} appears twice.')
-            if not isinstance(image['file_name'], str) or not image[
-                    'file_name']:
+            if not isinstance(image['file_name'],
+                              str) or not image['file_name']:
                 self._fail(f'image {image["id"]}: file_name must be a '
                            'non-empty string, got '
                            f'{image["file_name"]!r}.')
@@ -400,8 +398,9 @@ class _AnnotationParser:
 
     def _check_vad_presence(self, annotations: list) -> bool:
         """Return whether the file has VAD; fail if only some subjects do."""
-        with_vad = [annotation.get(VAD_FIELD) is not None
-                    for annotation in annotations]
+        with_vad = [
+            annotation.get(VAD_FIELD) is not None for annotation in annotations
+        ]
         if any(with_vad) and not all(with_vad):
             missing = annotations[with_vad.index(False)]['id']
             self._fail(f'some subjects have vad and some do not (annotation '

@@ -120,8 +120,9 @@ class EmotionSpec:
     """
     emotion_classes: Tuple[str, ...]
     multi_label: bool
-    emotion_class_groups: Mapping[str, Tuple[str, ...]] = field(
-        default_factory=dict)
+    emotion_class_groups: Mapping[str,
+                                  Tuple[str,
+                                        ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_emotion_classes(self.emotion_classes)
@@ -133,8 +134,7 @@ class EmotionSpec:
         object.__setattr__(self, 'emotion_class_groups',
                            self._checked_groups(self.emotion_class_groups))
 
-    def _checked_groups(
-            self, groups: Mapping) -> Dict[str, Tuple[str, ...]]:
+    def _checked_groups(self, groups: Mapping) -> Dict[str, Tuple[str, ...]]:
         """The groups as {name: tuple of names}, each name a known class."""
         if not isinstance(groups, Mapping):
             raise ValueError('emotion_class_groups must be an object, got '
@@ -191,8 +191,8 @@ class EmotionSpec:
             not given (e.g. a checkpoint converted from elsewhere).
         """
         metainfo = metainfo or {}
-        if not metainfo.get('emotion_classes') or metainfo.get(
-                'multi_label') is None:
+        if not metainfo.get(
+                'emotion_classes') or metainfo.get('multi_label') is None:
             return None
         return cls(
             emotion_classes=tuple(metainfo['emotion_classes']),

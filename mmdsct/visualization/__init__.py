@@ -6,6 +6,6 @@ from .layout import place_label_block, upscale_to_min_size
 
 __all__ = [
     'EmotionVisualizer', 'emotion_class_names', 'ground_truth_label',
-    'positive_emotions', 'subject_label', 'top_emotions',
-    'place_label_block', 'upscale_to_min_size'
+    'positive_emotions', 'subject_label', 'top_emotions', 'place_label_block',
+    'upscale_to_min_size'
 ]

@@ -21,10 +21,11 @@ from .layout import Rect, place_label_block, upscale_to_min_size
 RGB = Tuple[int, int, int]
 
 #: Colours of subjects, in order of decreasing subject score (RGB).
-SUBJECT_PALETTE: Tuple[RGB, ...] = (
-    (230, 25, 75), (0, 130, 200), (60, 180, 75), (245, 130, 48),
-    (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60),
-    (250, 190, 212), (0, 128, 128))
+SUBJECT_PALETTE: Tuple[RGB,
+                       ...] = ((230, 25, 75), (0, 130, 200), (60, 180, 75),
+                               (245, 130, 48), (145, 30, 180), (70, 240, 240),
+                               (240, 50, 230), (210, 245, 60), (250, 190, 212),
+                               (0, 128, 128))
 #: Weights of R, G, B in perceived brightness (ITU-R BT.601).
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)
 #: Label backgrounds brighter than this get black text, others white.
@@ -211,13 +212,14 @@ class EmotionVisualizer(DetLocalVisualizer):
             data_sample = data_sample.cpu()
             if draw_gt and self.gt_panel:
                 panels.append(
-                    self._draw_ground_truth(
-                        canvas, data_sample.get('gt_instances'), scale_xy))
+                    self._draw_ground_truth(canvas,
+                                            data_sample.get('gt_instances'),
+                                            scale_xy))
             if draw_pred:
                 panels.append(
-                    self._draw_predictions(
-                        canvas, data_sample.get('pred_instances'), scale_xy,
-                        pred_score_thr))
+                    self._draw_predictions(canvas,
+                                           data_sample.get('pred_instances'),
+                                           scale_xy, pred_score_thr))
         drawn = np.concatenate(panels, axis=1) if panels else canvas
         self.set_image(drawn)
 
@@ -246,12 +248,12 @@ class EmotionVisualizer(DetLocalVisualizer):
         bboxes = _as_numpy(instances.bboxes).reshape(-1, 4)  # [n, 4]
         class_names = self._class_names(instances)
         emotions = self._emotion_targets(instances)
-        vads = (_as_numpy(instances[VAD_FIELD])
-                if VAD_FIELD in instances else None)
+        vads = (
+            _as_numpy(instances[VAD_FIELD])
+            if VAD_FIELD in instances else None)
         labels = [
-            ground_truth_label(
-                class_names[i], emotions[i],
-                None if vads is None else vads[i])
+            ground_truth_label(class_names[i], emotions[i],
+                               None if vads is None else vads[i])
             for i in range(len(bboxes))
         ]
         return self._draw_subjects(canvas, bboxes * np.tile(scale_xy, 2),
@@ -279,8 +281,10 @@ class EmotionVisualizer(DetLocalVisualizer):
             return self._draw_subjects(canvas, np.zeros((0, 4)), [])
         scores = _as_numpy(instances.scores) if 'scores' in instances \
             else np.ones(len(instances), dtype=np.float32)
-        ranked = [i for i in np.argsort(-scores, kind='stable')
-                  if scores[i] >= score_thr]
+        ranked = [
+            i for i in np.argsort(-scores, kind='stable')
+            if scores[i] >= score_thr
+        ]
         bboxes = _as_numpy(instances.bboxes).reshape(-1, 4)[ranked]  # [n, 4]
         class_names = self._class_names(instances)
         labels = [
@@ -290,16 +294,16 @@ class EmotionVisualizer(DetLocalVisualizer):
             for i in ranked
         ]
         context = self._context_points(instances, ranked, scale_xy)
-        return self._draw_subjects(
-            canvas, bboxes * np.tile(scale_xy, 2), labels, context)
+        return self._draw_subjects(canvas, bboxes * np.tile(scale_xy, 2),
+                                   labels, context)
 
     def _draw_subjects(
             self,
             canvas: np.ndarray,
             bboxes: np.ndarray,
             labels: Sequence[str],
-            context: Optional[Dict[str, List[np.ndarray]]] = None
-    ) -> np.ndarray:
+            context: Optional[Dict[str,
+                                   List[np.ndarray]]] = None) -> np.ndarray:
         """Draw boxes, label blocks and context points on a canvas.
 
         Args:

@@ -77,8 +77,7 @@ def format_vad(vad: Sequence[float]) -> str:
     Returns:
         str: The formatted line.
     """
-    return 'VAD ' + '/'.join(f'{float(value):.{VAD_DIGITS}f}'
-                             for value in vad)
+    return 'VAD ' + '/'.join(f'{float(value):.{VAD_DIGITS}f}' for value in vad)
 
 
 def subject_label(class_name: str,

@@ -6,11 +6,13 @@ import numpy as np
 
 #: A rectangle ``(x1, y1, x2, y2)`` in canvas pixels.
 Rect = Tuple[float, float, float, float]
+#: A point (x, y) in canvas pixels.
+Point = Tuple[float, float]
 
 
-def upscale_to_min_size(image: np.ndarray,
-                        min_size: Optional[int]) -> Tuple[np.ndarray,
-                                                          np.ndarray]:
+def upscale_to_min_size(
+        image: np.ndarray,
+        min_size: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
     """Enlarge an image whose shorter side is below ``min_size``.
 
     Text drawn on a 128 px image is either unreadable or covers the subject;
@@ -43,7 +45,7 @@ def place_label_block(box: Sequence[float],
                       block_size: Sequence[float],
                       canvas_size: Sequence[int],
                       margin: float,
-                      occupied: Sequence[Rect] = ()) -> Tuple[float, float]:
+                      occupied: Sequence[Rect] = ()) -> Point:
     """Top-left corner of a subject's label block, inside the canvas.
 
     Candidate places, in order of preference: just above the box (where it
@@ -81,7 +83,7 @@ def place_label_block(box: Sequence[float],
 
 def _candidate_corners(box: Sequence[float], block_size: Sequence[float],
                        canvas_size: Sequence[int],
-                       margin: float) -> List[Tuple[float, float]]:
+                       margin: float) -> List[Point]:
     """Top-left corners to try, in order of preference."""
     x1, y1, x2, y2 = (float(value) for value in box[:4])
     block_width, block_height = block_size
@@ -97,8 +99,7 @@ def _candidate_corners(box: Sequence[float], block_size: Sequence[float],
 
 
 def _clamp_block(x: float, y: float, block_size: Sequence[float],
-                 canvas_size: Sequence[int],
-                 margin: float) -> Tuple[float, float]:
+                 canvas_size: Sequence[int], margin: float) -> Point:
     """Shift a block's corner so the block stays inside the canvas."""
     block_width, block_height = block_size
     canvas_width, canvas_height = canvas_size

@@ -49,8 +49,8 @@ def make_multi_label_content():
         ],
         categories=[dict(id=1, name='person')],
         emotion_classes=CLASSES,
-        emotion_class_groups=dict(subject_only=['Joy'],
-                                  context_only=['Fear', 'Calm']))
+        emotion_class_groups=dict(
+            subject_only=['Joy'], context_only=['Fear', 'Calm']))
 
 
 def make_single_label_content():

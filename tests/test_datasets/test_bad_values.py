@@ -95,11 +95,12 @@ def test_bad_image_entries_and_ids_are_named(data_root, multi_label_content,
 
 
 def test_nan_box_is_refused_not_counted_as_clipped(data_root,
-                                                  multi_label_content):
+                                                   multi_label_content):
     multi_label_content['annotations'][2]['bbox'] = [math.nan] * 4
     path = write_raw(data_root, multi_label_content)
-    with pytest.raises(EmotionAnnotationError,
-                       match=r'annotation 3 of image 1 \(images/a.png\)'):
+    with pytest.raises(
+            EmotionAnnotationError,
+            match=r'annotation 3 of image 1 \(images/a.png\)'):
         build(path)
 
 
@@ -107,26 +108,26 @@ def test_file_without_images_is_a_named_error(write_annotations,
                                               multi_label_content):
     multi_label_content.update(images=[], annotations=[])
     path = write_annotations(multi_label_content)
-    with pytest.raises(EmotionAnnotationError,
-                       match='ann.json: the file has no images'):
+    with pytest.raises(
+            EmotionAnnotationError, match='ann.json: the file has no images'):
         build(path)
 
 
-def test_nothing_left_after_filtering_is_a_named_error(
-        write_annotations, multi_label_content):
+def test_nothing_left_after_filtering_is_a_named_error(write_annotations,
+                                                       multi_label_content):
     for entry in multi_label_content['annotations']:
         entry['bbox'] = [500, 500, 5, 5]  # outside the 64x48 image
     path = write_annotations(multi_label_content)
-    with pytest.raises(EmotionAnnotationError,
-                       match='no image is left after filtering'):
+    with pytest.raises(
+            EmotionAnnotationError, match='no image is left after filtering'):
         build(path, filter_cfg=dict(filter_empty_gt=True))
     assert len(build(path, filter_cfg=dict(filter_empty_gt=False))) == 2
 
 
 @pytest.mark.parametrize('size', [(1, 500), (500, 1)])
-@pytest.mark.parametrize('pipeline', [
-    TEST_PIPELINE, [LOAD_IMAGE, LOAD_ANNOTATIONS]
-], ids=['resize-first', 'annotations-first'])
+@pytest.mark.parametrize(
+    'pipeline', [TEST_PIPELINE, [LOAD_IMAGE, LOAD_ANNOTATIONS]],
+    ids=['resize-first', 'annotations-first'])
 def test_degenerate_image_file_is_named_in_the_pipeline(
         write_annotations, write_png, data_root, multi_label_content, size,
         pipeline):
@@ -135,9 +136,10 @@ def test_degenerate_image_file_is_named_in_the_pipeline(
         write_annotations(multi_label_content),
         pipeline,
         data_prefix=dict(img=str(data_root)))
-    with pytest.raises(DegenerateImageError,
-                       match=r'images/a\.png: the image is '
-                       f'{size[0]}x{size[1]}'):
+    with pytest.raises(
+            DegenerateImageError,
+            match=r'images/a\.png: the image is '
+            f'{size[0]}x{size[1]}'):
         dataset[0]
 
 
@@ -145,8 +147,7 @@ def test_degenerate_image_file_is_named_in_the_pipeline(
                          [(b'', 'is an empty file'),
                           (b'not an image', 'cannot be decoded|not a valid')])
 def test_unreadable_image_file_is_named_in_the_pipeline(
-        write_annotations, data_root, multi_label_content, content,
-        message):
+        write_annotations, data_root, multi_label_content, content, message):
     (data_root / 'images' / 'a.png').write_bytes(content)
     dataset = build(
         write_annotations(multi_label_content),
@@ -201,7 +202,8 @@ def test_image_size_mismatch_is_counted_once_per_file_and_warned(
 def test_matching_sizes_are_not_counted(write_annotations, data_root,
                                         multi_label_content):
     dataset = build(
-        write_annotations(multi_label_content), TEST_PIPELINE,
+        write_annotations(multi_label_content),
+        TEST_PIPELINE,
         data_prefix=dict(img=str(data_root)))
     dataset[0]
     dataset[1]

@@ -42,8 +42,7 @@ def test_metainfo_comes_from_the_file(write_annotations, multi_label_content,
         subject_only=['Joy'], context_only=['Fear', 'Calm'])
 
 
-def test_single_label_becomes_one_hot(write_annotations,
-                                      single_label_content):
+def test_single_label_becomes_one_hot(write_annotations, single_label_content):
     dataset = build(write_annotations(single_label_content))
     assert dataset.metainfo['multi_label'] is False
     assert dataset.metainfo['emotion_class_groups'] == {}
@@ -94,7 +93,8 @@ def test_emotion_classes_must_match_the_configured_ones(
         write_annotations, multi_label_content):
     path = write_annotations(multi_label_content)
     with pytest.raises(
-            EmotionAnnotationError, match=r'ann\.json.*differ from the '
+            EmotionAnnotationError,
+            match=r'ann\.json.*differ from the '
             'configured'):
         build(path, 'EmoticDataset')
     with pytest.raises(EmotionAnnotationError, match='differ'):
@@ -108,34 +108,32 @@ def test_label_kind_must_match_the_dataset(write_annotations,
         build(write_annotations(single_label_content), 'EmoticDataset')
 
 
-@pytest.mark.parametrize(
-    'change, message',
-    [
-        (lambda c: c.pop('emotion_classes'),
-         r"lacks the key\(s\) \['emotion_classes'\]"),
-        (lambda c: c['annotations'][0].pop('bbox'), r"\['bbox'\]"),
-        (lambda c: c['annotations'][1].update(emotions=[1, 0]),
-         'annotation 2: emotions must be a list of 3'),
-        (lambda c: c['annotations'][1].update(emotions=[1, 2, 0]),
-         'only 0 and 1'),
-        (lambda c: c['annotations'][0].pop('emotions'),
-         "annotation 1 has neither 'emotions' nor 'emotion'"),
-        (lambda c: c['annotations'][0].update(image_id=99),
-         'image_id 99 is not among the images'),
-        (lambda c: c['annotations'][0].update(category_id=3),
-         'category_id 3 is not 1'),
-        (lambda c: c['annotations'][2].update(id=1), 'id appears twice'),
-        (lambda c: c['annotations'][1].pop('vad'), 'annotation 2 has none'),
-        (lambda c: c['annotations'][1].update(vad=[1.0]), 'vad must be'),
-        (lambda c: c['annotations'][0].update(bbox=[1, 2, 3]),
-         r'bbox must be \[x, y, w, h\]'),
-        (lambda c: c['images'][0].update(width=0), 'has size 0x48'),
-        (lambda c: c['emotion_class_groups'].update(x=['Nope']),
-         r"emotion_class_groups\['x'\] names unknown classes \['Nope'\]"),
-        (lambda c: c.update(annotations={}), 'annotations must be a list'),
-    ])
-def test_malformed_files_raise_naming_file_and_entry(
-        write_annotations, multi_label_content, change, message):
+@pytest.mark.parametrize('change, message', [
+    (lambda c: c.pop('emotion_classes'),
+     r"lacks the key\(s\) \['emotion_classes'\]"),
+    (lambda c: c['annotations'][0].pop('bbox'), r"\['bbox'\]"),
+    (lambda c: c['annotations'][1].update(emotions=[1, 0]),
+     'annotation 2: emotions must be a list of 3'),
+    (lambda c: c['annotations'][1].update(emotions=[1, 2, 0]), 'only 0 and 1'),
+    (lambda c: c['annotations'][0].pop('emotions'),
+     "annotation 1 has neither 'emotions' nor 'emotion'"),
+    (lambda c: c['annotations'][0].update(image_id=99),
+     'image_id 99 is not among the images'),
+    (lambda c: c['annotations'][0].update(category_id=3),
+     'category_id 3 is not 1'),
+    (lambda c: c['annotations'][2].update(id=1), 'id appears twice'),
+    (lambda c: c['annotations'][1].pop('vad'), 'annotation 2 has none'),
+    (lambda c: c['annotations'][1].update(vad=[1.0]), 'vad must be'),
+    (lambda c: c['annotations'][0].update(bbox=[1, 2, 3]),
+     r'bbox must be \[x, y, w, h\]'),
+    (lambda c: c['images'][0].update(width=0), 'has size 0x48'),
+    (lambda c: c['emotion_class_groups'].update(x=['Nope']),
+     r"emotion_class_groups\['x'\] names unknown classes \['Nope'\]"),
+    (lambda c: c.update(annotations={}), 'annotations must be a list'),
+])
+def test_malformed_files_raise_naming_file_and_entry(write_annotations,
+                                                     multi_label_content,
+                                                     change, message):
     change(multi_label_content)
     path = write_annotations(multi_label_content)
     with pytest.raises(EmotionAnnotationError, match=message) as error:
@@ -163,8 +161,8 @@ def test_mixed_label_kinds_raise(write_annotations, multi_label_content,
 
 def test_not_json_raises_naming_the_file(write_annotations):
     path = write_annotations('{"images": [')
-    with pytest.raises(EmotionAnnotationError,
-                       match='ann.json: cannot read it as JSON'):
+    with pytest.raises(
+            EmotionAnnotationError, match='ann.json: cannot read it as JSON'):
         build(path)
 
 
@@ -181,6 +179,5 @@ def test_filter_empty_gt_drops_images_without_subjects(write_annotations,
                                                        multi_label_content):
     path = write_annotations(multi_label_content)
     kept = build(path, filter_cfg=dict(filter_empty_gt=True))
-    assert [kept.get_data_info(i)['img_id']
-            for i in range(len(kept))] == [1]
+    assert [kept.get_data_info(i)['img_id'] for i in range(len(kept))] == [1]
     assert len(build(path, filter_cfg=dict(filter_empty_gt=False))) == 2

@@ -13,8 +13,8 @@ from mmdsct.datasets import (EmotionCocoWriter, clip_box_xyxy,
 def make_writer(name='a.png'):
     writer = EmotionCocoWriter(['Joy', 'Fear'], multi_label=True)
     image_id = writer.add_image(name, 40, 30)
-    writer.add_subject(image_id, (1, 2, 11, 12), emotions=[1, 0],
-                       vad=[1, 2, 3])
+    writer.add_subject(
+        image_id, (1, 2, 11, 12), emotions=[1, 0], vad=[1, 2, 3])
     return writer
 
 
@@ -31,8 +31,8 @@ def test_non_finite_boxes_are_errors_not_clipped(box):
 def test_non_finite_vad_and_sizes_are_refused():
     writer = make_writer()
     with pytest.raises(ValueError, match='VAD .* non-finite'):
-        writer.add_subject(1, (0, 0, 5, 5), emotions=[0, 1],
-                           vad=[math.nan, 1, 2])
+        writer.add_subject(
+            1, (0, 0, 5, 5), emotions=[0, 1], vad=[math.nan, 1, 2])
     with pytest.raises(ValueError, match='size nanx30'):
         writer.add_image('b.png', math.nan, 30)
     assert writer.add_image('c.png', np.int64(40), np.int64(30)) == 2
@@ -50,11 +50,10 @@ def test_files_are_written_together(tmp_path):
     paths = [tmp_path / 'out' / f'{split}.json' for split in ('a', 'b')]
     write_annotation_files({str(path): make_writer() for path in paths})
     for path in paths:
-        assert json.loads(path.read_text())['images'][0]['file_name'] == (
-            'a.png')
-    assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == [
-        'a.json', 'b.json'
-    ]
+        assert json.loads(
+            path.read_text())['images'][0]['file_name'] == ('a.png')
+    assert sorted(
+        p.name for p in (tmp_path / 'out').iterdir()) == ['a.json', 'b.json']
 
 
 def test_failed_write_keeps_older_files_and_leaves_no_temporaries(

@@ -63,8 +63,8 @@ def test_pipeline_reproduces_the_official_resized_image():
     _, packed = run_pipeline()
     meta = packed['data_samples'].metainfo
     assert meta['ori_shape'] == tuple(EXPECTED['orig_size_hw'])
-    assert meta['img_shape'] == tuple(EXPECTED['resized_size_hw']) == (800,
-                                                                       1066)
+    assert meta['img_shape'] == tuple(
+        EXPECTED['resized_size_hw']) == (800, 1066)
     assert meta['scale_factor'] == (1066 / 500, 800 / 375)
     bgr = packed['inputs'].permute(1, 2, 0).numpy()  # [800, 1066, 3]
     official = np.asarray(Image.open(DATA_DIR / 'preprocess_resized.png'))
@@ -75,8 +75,7 @@ def test_normalised_tensor_matches_the_official_one():
     cfg, packed = run_pipeline()
     preprocessor = MODELS.build(cfg.model.data_preprocessor)
     batch = preprocessor(
-        dict(inputs=[packed['inputs']],
-             data_samples=[packed['data_samples']]),
+        dict(inputs=[packed['inputs']], data_samples=[packed['data_samples']]),
         training=False)
     tensor = batch['inputs'][0].numpy()  # [3, 800, 1066] RGB
     assert tensor.shape == (3, 800, 1066) and tensor.dtype == np.float32
@@ -112,8 +111,8 @@ def test_official_formula_on_our_resized_image_is_bit_exact():
 
 
 def test_an_image_already_at_the_target_size_is_kept():
-    img = np.random.default_rng(0).integers(0, 256, (800, 1066, 3),
-                                            dtype=np.uint8)
+    img = np.random.default_rng(0).integers(
+        0, 256, (800, 1066, 3), dtype=np.uint8)
     results = TRANSFORMS.build(dict(type='OfficialResize'))(
         dict(img=img.copy()))
     np.testing.assert_array_equal(results['img'], img)
@@ -135,12 +134,11 @@ def test_gt_boxes_are_rescaled_with_the_image():
     results = TRANSFORMS.build(dict(type='OfficialResize'))(
         dict(
             img=np.zeros((375, 500, 3), np.uint8),
-            gt_bboxes=HorizontalBoxes(torch.tensor([[50., 75., 250.,
-                                                     375.]]))))
+            gt_bboxes=HorizontalBoxes(torch.tensor([[50., 75., 250., 375.]]))))
     torch.testing.assert_close(
         results['gt_bboxes'].tensor,
-        torch.tensor([[50 * 1066 / 500, 75 * 800 / 375, 250 * 1066 / 500,
-                       800.]]))
+        torch.tensor(
+            [[50 * 1066 / 500, 75 * 800 / 375, 250 * 1066 / 500, 800.]]))
     assert results['homography_matrix'][0, 0] == np.float32(1066 / 500)
 
 
@@ -152,5 +150,4 @@ def test_a_float_image_is_refused_with_a_clear_error():
 
 def test_bad_sizes_are_refused():
     with pytest.raises(ValueError, match='max_size'):
-        TRANSFORMS.build(dict(type='OfficialResize', scale=900,
-                              max_size=800))
+        TRANSFORMS.build(dict(type='OfficialResize', scale=900, max_size=800))

@@ -43,16 +43,14 @@ def test_failure_in_the_test_split_leaves_the_older_dataset(
     with pytest.raises(OSError, match='No space'):
         generate_dataset(str(tmp_path), 4, 2, seed=5, image_size=64)
     assert snapshot(tmp_path) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        'annotations', 'images'
-    ]
+    assert sorted(p.name
+                  for p in tmp_path.iterdir()) == ['annotations', 'images']
 
 
 def test_failure_on_a_fresh_folder_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(generator, 'render_scene', _raise_interrupt)
     with pytest.raises(KeyboardInterrupt):
-        generate_dataset(str(tmp_path / 'synth'), 2, 1, seed=0,
-                         image_size=64)
+        generate_dataset(str(tmp_path / 'synth'), 2, 1, seed=0, image_size=64)
     assert list((tmp_path / 'synth').iterdir()) == []
 
 

@@ -31,8 +31,8 @@ def make_results(labels=(0, 0, 0)):
 def fixed_crop(type_name, offset_hw, crop_wh, **kwargs):
     """A crop transform whose random offset is pinned."""
     crop = TRANSFORMS.build(
-        dict(type=type_name, crop_size=crop_wh, crop_type='absolute',
-             **kwargs))
+        dict(
+            type=type_name, crop_size=crop_wh, crop_type='absolute', **kwargs))
     crop._rand_offset = lambda margin: offset_hw
     return crop
 
@@ -77,9 +77,12 @@ def test_single_label_loads_one_hot_without_vad(write_annotations,
 def test_load_without_emotions_names_the_image():
     load = TRANSFORMS.build(dict(type='LoadEmotionAnnotations'))
     with pytest.raises(KeyError, match="x.png: an instance has no 'emotions'"):
-        load(dict(img_path='x.png', instances=[
-            dict(bbox=[0, 0, 1, 1], bbox_label=0, ignore_flag=0)
-        ]))
+        load(
+            dict(
+                img_path='x.png',
+                instances=[
+                    dict(bbox=[0, 0, 1, 1], bbox_label=0, ignore_flag=0)
+                ]))
 
 
 def test_pack_emotion_inputs_packs_float_tensors():
@@ -114,9 +117,10 @@ def test_crop_that_removes_a_subject_keeps_emotions_with_their_boxes():
 
 def test_plain_mmdet_crop_is_caught_when_packing():
     crop = fixed_crop('RandomCrop', (0, 18), (46, 48))
-    with pytest.raises(ValueError,
-                       match='fixture.png: gt_emotions has 3 rows but '
-                       'gt_bboxes has 2.*EmotionRandomCrop'):
+    with pytest.raises(
+            ValueError,
+            match='fixture.png: gt_emotions has 3 rows but '
+            'gt_bboxes has 2.*EmotionRandomCrop'):
         pack(crop(make_results()))
 
 
@@ -125,8 +129,7 @@ def test_wrapper_keeps_any_transform_in_step_and_restores_labels():
         dict(
             type='KeepEmotionsInStep',
             transform=dict(
-                type='RandomCrop', crop_size=(46, 48),
-                crop_type='absolute')))
+                type='RandomCrop', crop_size=(46, 48), crop_type='absolute')))
     wrapper.transform_fn._rand_offset = lambda margin: (0, 18)
     results = wrapper(make_results(labels=(5, 6, 7)))
     assert results['gt_bboxes_labels'].tolist() == [6, 7]
@@ -140,8 +143,8 @@ def test_filter_drops_emotions_with_their_boxes():
         torch.tensor([[0, 0, 20, 20], [0, 0, 2, 2], [5, 5, 30, 40]],
                      dtype=torch.float32))
     filtered = TRANSFORMS.build(
-        dict(type='EmotionFilterAnnotations',
-             min_gt_bbox_wh=(4, 4)))(results)
+        dict(type='EmotionFilterAnnotations', min_gt_bbox_wh=(4, 4)))(
+            results)
     assert filtered['gt_emotions'].tolist() == [EMOTIONS[0], EMOTIONS[2]]
     assert filtered['gt_vad'].tolist() == [VAD[0], VAD[2]]
     assert filtered['gt_ignore_flags'].tolist() == [False, False]
@@ -157,8 +160,7 @@ def test_crop_dropping_everything_returns_none():
 
 @pytest.mark.parametrize('config', ['emotic.py', 'caers.py'])
 def test_detr_training_pipeline_keeps_every_row_with_its_box(
-        config, repo_root, write_annotations, data_root,
-        multi_label_content):
+        config, repo_root, write_annotations, data_root, multi_label_content):
     cfg = Config.fromfile(
         str(repo_root / 'configs' / '_base_' / 'datasets' / config))
     dataset = DATASETS.build(

@@ -21,9 +21,8 @@ import json
 import numpy as np
 import pytest
 import torch
-from mmengine.structures import InstanceData
-
 from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
 
 MULTI_LABEL_CLASSES = ('joy', 'fear', 'calm')
 MULTI_LABEL_GROUPS = {
@@ -33,9 +32,15 @@ MULTI_LABEL_GROUPS = {
 IMAGE_SHAPE = (100, 100)
 
 
-def build_sample(img_id, gt_bboxes, gt_emotions, pred_bboxes, pred_scores,
-                pred_emotions, gt_vad=None, pred_vad=None,
-                num_classes=3):
+def build_sample(img_id,
+                 gt_bboxes,
+                 gt_emotions,
+                 pred_bboxes,
+                 pred_scores,
+                 pred_emotions,
+                 gt_vad=None,
+                 pred_vad=None,
+                 num_classes=3):
     """A DetDataSample as the model returns it in test mode."""
     sample = DetDataSample(
         metainfo=dict(
@@ -47,13 +52,12 @@ def build_sample(img_id, gt_bboxes, gt_emotions, pred_bboxes, pred_scores,
     gt = InstanceData()
     gt.bboxes = torch.tensor(gt_bboxes, dtype=torch.float32).reshape(-1, 4)
     gt.labels = torch.zeros(len(gt.bboxes), dtype=torch.long)
-    gt.emotions = torch.tensor(gt_emotions, dtype=torch.float32).reshape(
-        -1, num_classes)
+    gt.emotions = torch.tensor(
+        gt_emotions, dtype=torch.float32).reshape(-1, num_classes)
     if gt_vad is not None:
         gt.vad = torch.tensor(gt_vad, dtype=torch.float32).reshape(-1, 3)
     pred = InstanceData()
-    pred.bboxes = torch.tensor(pred_bboxes, dtype=torch.float32).reshape(
-        -1, 4)
+    pred.bboxes = torch.tensor(pred_bboxes, dtype=torch.float32).reshape(-1, 4)
     pred.scores = torch.tensor(pred_scores, dtype=torch.float32)
     pred.labels = torch.zeros(len(pred.bboxes), dtype=torch.long)
     pred.emotions = torch.tensor(
@@ -69,21 +73,25 @@ def build_multi_label_samples(with_vad=True):
     """The four images of the module docstring, as DetDataSamples."""
     vad = (lambda *rows: list(rows)) if with_vad else (lambda *rows: None)
     return [
-        build_sample(1, [[0, 0, 10, 10], [50, 50, 70, 70]],
-                    [[1, 0, 1], [0, 1, 0]],
-                    [[0, 0, 10, 10], [52, 52, 70, 70]], [0.9, 0.8],
-                    [[0.8, 0.1, 0.3], [0.2, 0.6, 0.4]],
-                    gt_vad=vad([5, 5, 5], [6, 4, 2]),
-                    pred_vad=vad([6, 5, 3], [6, 6, 2])),
-        build_sample(2, [[0, 0, 20, 20]], [[0, 1, 1]], [[10, 10, 30, 30]],
-                    [0.7], [[0.1, 0.7, 0.2]],
-                    gt_vad=vad([1, 2, 3]), pred_vad=vad([2, 2, 2])),
-        build_sample(3, [[0, 0, 10, 10]], [[1, 0, 0]], [], [], [],
-                    gt_vad=vad([9, 9, 9]),
-                    pred_vad=None if not with_vad else np.zeros((0, 3))),
-        build_sample(4, [], [], [[0, 0, 5, 5]], [0.6], [[0.5, 0.5, 0.5]],
-                    gt_vad=None if not with_vad else np.zeros((0, 3)),
-                    pred_vad=vad([5, 5, 5])),
+        build_sample(
+            1, [[0, 0, 10, 10], [50, 50, 70, 70]], [[1, 0, 1], [0, 1, 0]],
+            [[0, 0, 10, 10], [52, 52, 70, 70]], [0.9, 0.8],
+            [[0.8, 0.1, 0.3], [0.2, 0.6, 0.4]],
+            gt_vad=vad([5, 5, 5], [6, 4, 2]),
+            pred_vad=vad([6, 5, 3], [6, 6, 2])),
+        build_sample(
+            2, [[0, 0, 20, 20]], [[0, 1, 1]], [[10, 10, 30, 30]], [0.7],
+            [[0.1, 0.7, 0.2]],
+            gt_vad=vad([1, 2, 3]),
+            pred_vad=vad([2, 2, 2])),
+        build_sample(
+            3, [[0, 0, 10, 10]], [[1, 0, 0]], [], [], [],
+            gt_vad=vad([9, 9, 9]),
+            pred_vad=None if not with_vad else np.zeros((0, 3))),
+        build_sample(
+            4, [], [], [[0, 0, 5, 5]], [0.6], [[0.5, 0.5, 0.5]],
+            gt_vad=None if not with_vad else np.zeros((0, 3)),
+            pred_vad=vad([5, 5, 5])),
     ]
 
 
@@ -92,8 +100,13 @@ def write_annotation_file(path, classes, targets, multi_label=True):
     (docs/annotation_format.md)."""
     annotations = []
     for i, target in enumerate(targets, start=1):
-        ann = dict(id=i, image_id=1, bbox=[0, 0, 10, 10], area=100,
-                   iscrowd=0, category_id=1)
+        ann = dict(
+            id=i,
+            image_id=1,
+            bbox=[0, 0, 10, 10],
+            area=100,
+            iscrowd=0,
+            category_id=1)
         if multi_label:
             ann['emotions'] = list(target)
         else:
@@ -122,13 +135,18 @@ def multi_label_meta():
 def multi_label_train_file(tmp_path):
     """Training annotations with class frequencies joy .75, fear .25,
     calm .25 (plus a crowd annotation that must not count)."""
-    path = write_annotation_file(
-        tmp_path / 'train.json', MULTI_LABEL_CLASSES,
-        [[1, 0, 0], [1, 1, 0], [0, 0, 1], [1, 0, 0]])
+    path = write_annotation_file(tmp_path / 'train.json', MULTI_LABEL_CLASSES,
+                                 [[1, 0, 0], [1, 1, 0], [0, 0, 1], [1, 0, 0]])
     content = json.loads(path.read_text())
     content['annotations'].append(
-        dict(id=99, image_id=1, bbox=[0, 0, 5, 5], area=25, iscrowd=1,
-             category_id=1, emotions=[0, 1, 1]))
+        dict(
+            id=99,
+            image_id=1,
+            bbox=[0, 0, 5, 5],
+            area=25,
+            iscrowd=1,
+            category_id=1,
+            emotions=[0, 1, 1]))
     path.write_text(json.dumps(content))
     return path
 

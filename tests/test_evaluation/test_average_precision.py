@@ -57,8 +57,7 @@ def test_worked_example_with_a_tie():
     scores = np.array([0.5, 0.9, 0.1, 0.5])
     targets = np.array([1, 1, 1, 0])
     expected = 1 / 3 * 1 + 1 / 3 * 2 / 3 + 1 / 3 * 3 / 4
-    assert binary_average_precision(scores, targets) == pytest.approx(
-        expected)
+    assert binary_average_precision(scores, targets) == pytest.approx(expected)
 
 
 def test_perfect_and_constant_scores():

@@ -66,15 +66,13 @@ def test_tied_scores_fall_on_the_same_side():
 
 
 def test_every_subject_kept_when_that_is_best():
-    threshold, f1 = fit_class_threshold(np.array([0.4, 0.2]),
-                                        np.array([1, 1]))
+    threshold, f1 = fit_class_threshold(np.array([0.4, 0.2]), np.array([1, 1]))
     assert f1 == 1.0
     assert threshold == pytest.approx(0.1)  # half the lowest score
 
 
 def test_class_without_positives_keeps_the_default():
-    threshold, f1 = fit_class_threshold(np.array([0.9, 0.1]),
-                                        np.array([0, 0]))
+    threshold, f1 = fit_class_threshold(np.array([0.9, 0.1]), np.array([0, 0]))
     assert threshold == DEFAULT_THRESHOLD
     assert np.isnan(f1)
 
@@ -131,7 +129,11 @@ def test_thresholds_in_every_accepted_form(tmp_path):
 
 @pytest.mark.parametrize('thresholds, message', [
     ([0.5, 0.5], '2 thresholds for 3'),
-    ({'joy': 0.5, 'fear': 0.5, 'anger': 0.5}, "unknown: ['anger']"),
+    ({
+        'joy': 0.5,
+        'fear': 0.5,
+        'anger': 0.5
+    }, "unknown: ['anger']"),
     ([0.5, 1.5, 0.5], 'fear must be a number in'),
     ([0.5, float('nan'), 0.5], 'fear must be a number in'),
     ([0.5, 'high', 0.5], 'fear must be a number in'),

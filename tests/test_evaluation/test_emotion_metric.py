@@ -36,9 +36,9 @@ import logging
 
 import numpy as np
 import pytest
+from mmdet.registry import METRICS
 from mmengine.logging import MMLogger
 
-from mmdet.registry import METRICS
 from mmdsct.evaluation import EmotionMetric
 
 PREFIX = 'emotion/'
@@ -121,8 +121,9 @@ def test_returns_plain_floats_only(multi_label_figures):
 
 def test_no_vad_figures_without_vad(multi_label_samples_no_vad,
                                     multi_label_meta, tmp_path):
-    figures = evaluate(EmotionMetric(out_dir=str(tmp_path)),
-                       multi_label_samples_no_vad, multi_label_meta)
+    figures = evaluate(
+        EmotionMetric(out_dir=str(tmp_path)), multi_label_samples_no_vad,
+        multi_label_meta)
     assert not any(key.startswith('vad') for key in figures)
     assert figures['mAP'] == pytest.approx(700 / 9)
 
@@ -133,13 +134,11 @@ def test_json_report(tmp_path, multi_label_figures):
     assert report['metrics']['mAP'] == pytest.approx(700 / 9)
     assert report['emotion_classes'] == ['joy', 'fear', 'calm']
     assert report['multi_label'] is True
-    np.testing.assert_allclose(report['per_class']['AP'],
-                               [75, 100, 700 / 12])
+    np.testing.assert_allclose(report['per_class']['AP'], [75, 100, 700 / 12])
     np.testing.assert_allclose(report['per_class']['AP_det'], [75, 75, 50])
     np.testing.assert_allclose(report['per_class']['AP_prevalence'],
                                [50, 50, 50])
-    np.testing.assert_allclose(report['per_class']['prevalence'],
-                               [75, 25, 25])
+    np.testing.assert_allclose(report['per_class']['prevalence'], [75, 25, 25])
     assert report['per_class']['num_positives'] == [2, 2, 2]
     assert report['prevalence_source'].endswith('train.json')
     assert report['counts'] == dict(images=4, gt_subjects=4, predictions=4)
@@ -149,8 +148,9 @@ def test_json_report(tmp_path, multi_label_figures):
 
 def test_class_table_and_coco_summary_logged(tmp_path, multi_label_samples,
                                              multi_label_meta, log_text):
-    evaluate(EmotionMetric(out_dir=str(tmp_path)), multi_label_samples,
-             multi_label_meta)
+    evaluate(
+        EmotionMetric(out_dir=str(tmp_path)), multi_label_samples,
+        multi_label_meta)
     log = log_text()
     assert 'Emotion AP per class' in log and '| calm' in log
     assert '58.33' in log  # calm's AP
@@ -161,12 +161,12 @@ def test_class_table_and_coco_summary_logged(tmp_path, multi_label_samples,
 def test_fallback_prevalence_is_the_evaluated_split(multi_label_samples,
                                                     multi_label_meta,
                                                     tmp_path):
-    figures = evaluate(EmotionMetric(out_dir=str(tmp_path)),
-                       multi_label_samples, multi_label_meta)
+    figures = evaluate(
+        EmotionMetric(out_dir=str(tmp_path)), multi_label_samples,
+        multi_label_meta)
     report = json.loads((tmp_path / 'emotion_metrics.json').read_text())
     assert report['prevalence_source'] == 'evaluated split'
-    np.testing.assert_allclose(report['per_class']['prevalence'],
-                               [50, 50, 50])
+    np.testing.assert_allclose(report['per_class']['prevalence'], [50, 50, 50])
     assert figures['mAP_prevalence'] == pytest.approx(50)
 
 
@@ -189,13 +189,14 @@ def test_single_label_accuracy_and_confusion_matrix(make_sample, tmp_path):
     # says angry: wrong; C (angry) has no prediction: wrong. 1/3 right.
     samples = [
         make_sample(1, [[0, 0, 10, 10], [20, 20, 40, 40]],
-                    [[0, 1, 0], [0, 0, 1]],
-                    [[0, 0, 10, 10], [20, 20, 40, 40]], [0.9, 0.8],
-                    [[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]]),
+                    [[0, 1, 0], [0, 0, 1]], [[0, 0, 10, 10], [20, 20, 40, 40]],
+                    [0.9, 0.8], [[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]]),
         make_sample(2, [[0, 0, 10, 10]], [[1, 0, 0]], [], [], []),
     ]
-    meta = dict(emotion_classes=('angry', 'happy', 'sad'),
-                multi_label=False, emotion_class_groups={})
+    meta = dict(
+        emotion_classes=('angry', 'happy', 'sad'),
+        multi_label=False,
+        emotion_class_groups={})
     figures = evaluate(EmotionMetric(out_dir=str(tmp_path)), samples, meta)
     assert figures['accuracy'] == pytest.approx(100 / 3)
     assert figures['accuracy_det'] == pytest.approx(100 / 3)
@@ -211,8 +212,10 @@ def test_single_label_accuracy_and_confusion_matrix(make_sample, tmp_path):
 def test_class_without_gt_is_left_out_with_warning(make_sample, tmp_path,
                                                    log_text):
     samples = [
-        make_sample(1, [[0, 0, 10, 10]], [[1, 0]], [[0, 0, 10, 10]], [0.9],
-                    [[0.8, 0.3]], num_classes=2)
+        make_sample(
+            1, [[0, 0, 10, 10]], [[1, 0]], [[0, 0, 10, 10]], [0.9],
+            [[0.8, 0.3]],
+            num_classes=2)
     ]
     meta = dict(emotion_classes=('joy', 'fear'), multi_label=True)
     figures = evaluate(EmotionMetric(out_dir=str(tmp_path)), samples, meta)
@@ -220,12 +223,12 @@ def test_class_without_gt_is_left_out_with_warning(make_sample, tmp_path,
     assert 'No GT subject of class fear' in log_text()
 
 
-def test_unknown_group_class_is_an_error(multi_label_samples,
-                                         multi_label_meta, tmp_path):
+def test_unknown_group_class_is_an_error(multi_label_samples, multi_label_meta,
+                                         tmp_path):
     meta = dict(multi_label_meta, emotion_class_groups={'odd': ['rage']})
     with pytest.raises(ValueError, match=r"\['rage'\]"):
-        evaluate(EmotionMetric(out_dir=str(tmp_path)), multi_label_samples,
-                 meta)
+        evaluate(
+            EmotionMetric(out_dir=str(tmp_path)), multi_label_samples, meta)
 
 
 def test_missing_gt_emotions_names_the_image(make_sample, multi_label_meta):
@@ -238,8 +241,8 @@ def test_missing_gt_emotions_names_the_image(make_sample, multi_label_meta):
 
 
 def test_wrong_number_of_classes_is_an_error(make_sample, multi_label_meta):
-    sample = make_sample(8, [[0, 0, 5, 5]], [[1, 0]], [], [], [],
-                         num_classes=2)
+    sample = make_sample(
+        8, [[0, 0, 5, 5]], [[1, 0]], [], [], [], num_classes=2)
     metric = EmotionMetric()
     metric.dataset_meta = multi_label_meta
     with pytest.raises(ValueError, match=r'images/8.jpg.*\[n, 3\]'):

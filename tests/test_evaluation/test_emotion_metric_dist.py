@@ -52,8 +52,8 @@ def rank_env(rank, port):
 
 
 def test_two_ranks_report_what_one_process_reports(tmp_path,
-                                                    multi_label_samples,
-                                                    multi_label_meta):
+                                                   multi_label_samples,
+                                                   multi_label_meta):
     samples = [sample.to_dict() for sample in multi_label_samples]
     single = EmotionMetric(out_dir=str(tmp_path / 'single'))
     single.dataset_meta = multi_label_meta

@@ -14,8 +14,8 @@ CLASSES = ('joy', 'fear', 'calm')
 def test_prevalence_of_targets():
     targets = np.array([[1, 0, 1], [1, 1, 0]])
     np.testing.assert_allclose(label_prevalence(targets), [1, 0.5, 0.5])
-    np.testing.assert_array_equal(label_prevalence(np.zeros((0, 3))),
-                                  np.zeros(3))
+    np.testing.assert_array_equal(
+        label_prevalence(np.zeros((0, 3))), np.zeros(3))
 
 
 def test_multi_label_file_skips_crowd(multi_label_train_file):
@@ -24,8 +24,8 @@ def test_multi_label_file_skips_crowd(multi_label_train_file):
 
 
 def test_single_label_file(tmp_path, annotation_writer):
-    path = annotation_writer(tmp_path / 'a.json', CLASSES, [0, 2, 2, 2],
-                             multi_label=False)
+    path = annotation_writer(
+        tmp_path / 'a.json', CLASSES, [0, 2, 2, 2], multi_label=False)
     np.testing.assert_allclose(
         load_label_prevalence(str(path), CLASSES), [0.25, 0, 0.75])
 
@@ -43,8 +43,7 @@ def test_invalid_json(tmp_path):
 
 
 def test_other_classes(tmp_path, annotation_writer):
-    path = annotation_writer(tmp_path / 'a.json', ('x', 'y', 'z'),
-                             [[1, 0, 0]])
+    path = annotation_writer(tmp_path / 'a.json', ('x', 'y', 'z'), [[1, 0, 0]])
     with pytest.raises(ValueError, match='differ from the configured'):
         load_label_prevalence(str(path), CLASSES)
 

@@ -32,8 +32,8 @@ from mmdsct.evaluation.metrics import (official_record_from_data_sample,
 DATA_DIR = Path(__file__).resolve().parents[1] / 'data' / 'dsct_official_eval'
 CASES = {
     case['name']: case
-    for case in json.loads(
-        (DATA_DIR / 'official_eval_cases.json').read_text())['cases']
+    for case in json.loads((DATA_DIR /
+                            'official_eval_cases.json').read_text())['cases']
 }
 STYLES = {
     'emotic': dict(classes=EMOTIC_CLASSES, multi_label=True),
@@ -47,22 +47,37 @@ PROB_ATOL = 1e-6
 # to the image, sigmoid probabilities, precision at 1 as the multi-label
 # accuracy.
 MMDSCT_FIGURES = {
-    'caer_basic': dict(
-        mAP=47.61904761904761, accuracy=25.0, mAP_det=47.61904761904761,
+    'caer_basic':
+    dict(
+        mAP=47.61904761904761,
+        accuracy=25.0,
+        mAP_det=47.61904761904761,
         accuracy_det=25.0),
-    'emotic_basic': dict(
-        mAP=69.67796092796092, accuracy=80.0, mAP_det=69.67796092796092,
+    'emotic_basic':
+    dict(
+        mAP=69.67796092796092,
+        accuracy=80.0,
+        mAP_det=69.67796092796092,
         accuracy_det=80.0),
-    'integer_plus1': dict(
-        mAP=46.88135938135939, accuracy=60.0, mAP_det=63.782051282051285,
+    'integer_plus1':
+    dict(
+        mAP=46.88135938135939,
+        accuracy=60.0,
+        mAP_det=63.782051282051285,
         accuracy_det=60.0),
-    'no_overlap': dict(
-        mAP=53.73397435897436, accuracy=40.0, mAP_det=55.534188034188034,
+    'no_overlap':
+    dict(
+        mAP=53.73397435897436,
+        accuracy=40.0,
+        mAP_det=55.534188034188034,
         accuracy_det=30.0),
-    'outside_image': dict(
-        mAP=100.0, accuracy=100.0, mAP_det=100.0, accuracy_det=100.0),
-    'tie_equal_iou': dict(
-        mAP=92.85714285714286, accuracy=100.0, mAP_det=92.85714285714286,
+    'outside_image':
+    dict(mAP=100.0, accuracy=100.0, mAP_det=100.0, accuracy_det=100.0),
+    'tie_equal_iou':
+    dict(
+        mAP=92.85714285714286,
+        accuracy=100.0,
+        mAP_det=92.85714285714286,
         accuracy_det=100.0),
 }
 
@@ -78,8 +93,7 @@ def build_head(style, num_queries):
             embed_dims=16,
             num_pred_layer=1,
             share_pred_layer=True,
-            loss_cls=dict(
-                type='FocalLoss', use_sigmoid=True, loss_weight=5.0),
+            loss_cls=dict(type='FocalLoss', use_sigmoid=True, loss_weight=5.0),
             test_cfg=dict(max_per_img=num_queries)))
     return head.eval()
 
@@ -110,8 +124,8 @@ def gt_instances(image, style):
     return InstanceData(
         bboxes=torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
         labels=torch.zeros(len(boxes), dtype=torch.long),
-        emotions=torch.tensor(emotions, dtype=torch.float32).reshape(
-            -1, num_classes))
+        emotions=torch.tensor(emotions,
+                              dtype=torch.float32).reshape(-1, num_classes))
 
 
 def head_outputs(case):
@@ -133,8 +147,7 @@ def head_outputs(case):
         meta = image_meta(image, shape)
         with torch.no_grad():
             pred = head.predict_by_feat(
-                logits[None, None], boxes[None, None], [meta],
-                rescale=True)[0]
+                logits[None, None], boxes[None, None], [meta], rescale=True)[0]
         sample = DetDataSample(metainfo=meta)
         sample.pred_instances = pred
         sample.gt_instances = gt_instances(image, style)
@@ -163,9 +176,9 @@ def run_metric(case, samples, tmp_path, protocol='official'):
 def test_plus_one_iou_and_matching_equal_the_official_bitwise(name):
     for image in CASES[name]['images']:
         boxes = np.array(image['boxes_xyxy'], dtype=np.float32)
-        gt_boxes = np.array(
-            [[x, y, x + w, y + h]
-             for x, y, w, h in (gt['bbox_xywh'] for gt in image['gt'])])
+        gt_boxes = np.array([[x, y, x + w, y + h]
+                             for x, y, w, h in (gt['bbox_xywh']
+                                                for gt in image['gt'])])
         ious = box_iou_plus_one(gt_boxes, boxes)
         expected = np.array([gt['iou_plus1'] for gt in image['gt']],
                             dtype=np.float32)
@@ -193,8 +206,10 @@ def test_head_gives_the_official_boxes_and_probabilities(name):
         # torch's vectorised and scalar float32 sigmoid may differ in the
         # last bit (measured: at most 2 ulp on these cases)
         np.testing.assert_allclose(
-            probs, np.array(image['probs'], dtype=np.float32),
-            rtol=0, atol=PROB_ATOL)
+            probs,
+            np.array(image['probs'], dtype=np.float32),
+            rtol=0,
+            atol=PROB_ATOL)
 
 
 def test_the_cases_sizes_follow_the_official_resize_rule():
@@ -215,8 +230,8 @@ def test_metric_reproduces_every_official_figure_exactly(name, tmp_path):
         'emotion/accuracy': expected['accuracy_exact'] * PERCENT,
     }
     assert report['protocol'] == 'official'
-    assert report['probabilities'] == (
-        'sigmoid' if case['style'] == 'emotic' else 'softmax')
+    assert report['probabilities'] == ('sigmoid' if case['style'] == 'emotic'
+                                       else 'softmax')
     subjects = report['subjects']
     assert subjects['matched_query'] == expected['matched_query']
     assert subjects['gt_class'] == expected['gt_first_class']
@@ -276,7 +291,8 @@ def test_a_subject_without_labels_is_left_out_and_counted(tmp_path):
     samples[0].gt_instances = InstanceData(
         bboxes=torch.cat([gt.bboxes, gt.bboxes[:1]]),
         labels=torch.cat([gt.labels, gt.labels[:1]]),
-        emotions=torch.cat([gt.emotions, torch.zeros_like(gt.emotions[:1])]))
+        emotions=torch.cat([gt.emotions,
+                            torch.zeros_like(gt.emotions[:1])]))
     figures, report = run_metric(case, samples, tmp_path)
     assert figures['emotion/mAP'] == case['expected']['mAP_exact'] * PERCENT
     assert report['counts']['unlabelled_subjects_left_out'] == 1
@@ -309,8 +325,8 @@ def test_an_unknown_protocol_is_refused():
 @pytest.mark.parametrize('name', sorted(CASES))
 def test_default_protocol_still_gives_its_own_figures(name, tmp_path):
     case = CASES[name]
-    figures, report = run_metric(case, head_outputs(case), tmp_path,
-                                 protocol=None)
+    figures, report = run_metric(
+        case, head_outputs(case), tmp_path, protocol=None)
     assert report['protocol'] == 'mmdsct'
     for key, value in MMDSCT_FIGURES[name].items():
         assert figures[f'emotion/{key}'] == pytest.approx(value, abs=1e-9)

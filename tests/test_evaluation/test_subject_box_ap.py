@@ -8,7 +8,8 @@ from mmdsct.evaluation.functional import ImageBoxes, subject_box_ap
 
 
 def image(gts, preds, scores):
-    return ImageBoxes(100, 100, np.array(gts, dtype=float).reshape(-1, 4),
+    return ImageBoxes(100, 100,
+                      np.array(gts, dtype=float).reshape(-1, 4),
                       np.array(preds, dtype=float).reshape(-1, 4),
                       np.array(scores, dtype=float))
 

@@ -13,8 +13,8 @@ def test_box_iou_values():
                       [0, 0, 0, 0]])
     ious = box_iou(gts, preds)
     assert ious.shape == (2, 4)
-    np.testing.assert_allclose(
-        ious, [[1, 0, 25 / 175, 0], [0, 324 / 400, 0, 0]])
+    np.testing.assert_allclose(ious,
+                               [[1, 0, 25 / 175, 0], [0, 324 / 400, 0, 0]])
 
 
 def test_box_iou_empty():
@@ -64,8 +64,8 @@ def test_gather_matched_rows_fills_unmatched():
     values = np.array([[0.1, 0.2], [0.3, 0.4]])
     rows = gather_matched_rows(values, np.array([1, UNMATCHED, 0]), 0.0)
     np.testing.assert_allclose(rows, [[0.3, 0.4], [0, 0], [0.1, 0.2]])
-    assert gather_matched_rows(np.zeros((0, 2)), np.array([UNMATCHED]),
-                               np.nan).shape == (1, 2)
+    assert gather_matched_rows(
+        np.zeros((0, 2)), np.array([UNMATCHED]), np.nan).shape == (1, 2)
 
 
 @pytest.mark.parametrize('iou_thr, expected', [(0.3, [0]), (0.6, [-1])])

@@ -52,8 +52,7 @@ def tiny_transformer_cfg() -> dict:
                     num_heads=4,
                     num_levels=NUM_LEVELS,
                     batch_first=True),
-                ffn_cfg=dict(
-                    embed_dims=EMBED_DIMS, feedforward_channels=64))),
+                ffn_cfg=dict(embed_dims=EMBED_DIMS, feedforward_channels=64))),
         positional_encoding=dict(
             num_feats=EMBED_DIMS // 2, normalize=True, offset=-0.5))
 
@@ -62,8 +61,7 @@ def tiny_decoder_layer_cfg() -> dict:
     """Layer config shared by the DSCT and Deformable DETR decoders."""
     return dict(
         self_attn_cfg=dict(
-            embed_dims=EMBED_DIMS, num_heads=4, dropout=0.0,
-            batch_first=True),
+            embed_dims=EMBED_DIMS, num_heads=4, dropout=0.0, batch_first=True),
         cross_attn_cfg=dict(
             embed_dims=EMBED_DIMS,
             num_heads=4,
@@ -94,8 +92,7 @@ def tiny_dsct_cfg(multi_label: bool = True,
             num_emotions=NUM_EMOTIONS,
             multi_label=multi_label,
             embed_dims=EMBED_DIMS,
-            loss_cls=dict(
-                type='FocalLoss', use_sigmoid=True, loss_weight=5.0),
+            loss_cls=dict(type='FocalLoss', use_sigmoid=True, loss_weight=5.0),
             loss_bbox=dict(type='L1Loss', loss_weight=5.0),
             loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
         train_cfg=dict(
@@ -125,8 +122,8 @@ def tiny_deformable_detr_cfg() -> dict:
             type='DeformableDETRHead',
             num_classes=80,
             embed_dims=EMBED_DIMS,
-            loss_cls=dict(
-                type='FocalLoss', use_sigmoid=True, loss_weight=2.0)),
+            loss_cls=dict(type='FocalLoss', use_sigmoid=True,
+                          loss_weight=2.0)),
         train_cfg=dict(
             assigner=dict(
                 type='HungarianAssigner',
@@ -162,8 +159,8 @@ def make_data_samples(boxes_per_image: Sequence[int],
         xy = torch.rand(num_boxes, 2, generator=generator) * img_size / 2
         wh = torch.rand(num_boxes, 2, generator=generator) * img_size / 3 + 4
         if multi_label:
-            emotions = (torch.rand(num_boxes, NUM_EMOTIONS,
-                                   generator=generator) > 0.5).float()
+            emotions = (torch.rand(
+                num_boxes, NUM_EMOTIONS, generator=generator) > 0.5).float()
         else:
             classes = torch.randint(
                 NUM_EMOTIONS, (num_boxes, ), generator=generator)

@@ -79,8 +79,8 @@ def seeded_batch(num_emotions: int, multi_label: bool, seed: int) -> list:
     3 sharing one box."""
     generator = torch.Generator().manual_seed(seed)
     batch = []
-    for index, ((height, width), num_gts) in enumerate(
-            zip(IMG_SHAPES, NUM_GTS)):
+    for index, ((height, width),
+                num_gts) in enumerate(zip(IMG_SHAPES, NUM_GTS)):
         size = torch.tensor([width, height])
         corner = torch.rand(num_gts, 2, generator=generator) * size * 0.6
         extent = (torch.rand(num_gts, 2, generator=generator) * 0.35 +
@@ -89,9 +89,8 @@ def seeded_batch(num_emotions: int, multi_label: bool, seed: int) -> list:
         if index == SHARED_BOX_IMAGE:
             boxes = boxes[:1].expand(num_gts, 4).clone()
         if multi_label:
-            emotions = (torch.rand(num_gts, num_emotions,
-                                   generator=generator) <
-                        POSITIVE_RATE).float()
+            emotions = (torch.rand(num_gts, num_emotions, generator=generator)
+                        < POSITIVE_RATE).float()
         else:
             classes = torch.randint(
                 num_emotions, (num_gts, ), generator=generator)
@@ -134,11 +133,11 @@ def dsct_head_losses(cfg: Config) -> dict:
         head_cfg.embed_dims,
         generator=generator)
     references = [
-        torch.rand(len(IMG_SHAPES), num_queries, 2, generator=generator) *
-        0.8 + 0.1 for _ in range(num_layers + 1)
+        torch.rand(len(IMG_SHAPES), num_queries, 2, generator=generator) * 0.8
+        + 0.1 for _ in range(num_layers + 1)
     ]
-    batch = seeded_batch(head_cfg.num_emotions,
-                         head_cfg.get('multi_label', True), seed=3)
+    batch = seeded_batch(
+        head_cfg.num_emotions, head_cfg.get('multi_label', True), seed=3)
     return head.loss(hidden_states, references, None, None, batch)
 
 
@@ -171,8 +170,7 @@ def test_two_stage_config_losses_are_unchanged(name):
                POSITIVE_RATE).float()
     with torch.no_grad():
         loss = head.loss(feats, targets)['loss_emotion']
-    assert float(loss) == pytest.approx(
-        TWO_STAGE_REFERENCES[name], rel=1e-5)
+    assert float(loss) == pytest.approx(TWO_STAGE_REFERENCES[name], rel=1e-5)
 
 
 def test_every_config_has_reference_losses():

@@ -14,14 +14,14 @@ PARAM_TOLERANCE = 0.005
 IMG_SIZE = 96
 
 REAL_CONFIGS = {
-    'dsct_r50_emotic.py': dict(subjects=4, k=(100, 50), emotions=26,
-                               multi_label=True),
-    'dsct_r50_caers.py': dict(subjects=9, k=(0, 0), emotions=7,
-                              multi_label=False),
-    'dsct_swin_emotic.py': dict(subjects=4, k=(100, 50), emotions=26,
-                                multi_label=True),
-    'dsct_swin_caers.py': dict(subjects=9, k=(0, 0), emotions=7,
-                               multi_label=False),
+    'dsct_r50_emotic.py':
+    dict(subjects=4, k=(100, 50), emotions=26, multi_label=True),
+    'dsct_r50_caers.py':
+    dict(subjects=9, k=(0, 0), emotions=7, multi_label=False),
+    'dsct_swin_emotic.py':
+    dict(subjects=4, k=(100, 50), emotions=26, multi_label=True),
+    'dsct_swin_caers.py':
+    dict(subjects=9, k=(0, 0), emotions=7, multi_label=False),
 }
 
 
@@ -60,10 +60,10 @@ def test_real_config_builds_and_predicts_on_a_small_image(repo_root, name):
             ori_shape=(IMG_SIZE, IMG_SIZE),
             scale_factor=(1.0, 1.0)))
     with torch.no_grad():
-        pred = model(torch.randn(1, 3, IMG_SIZE, IMG_SIZE), [sample],
-                     mode='predict')[0].pred_instances
-    assert pred.emotions.shape == (expected['subjects'],
-                                   expected['emotions'])
+        pred = model(
+            torch.randn(1, 3, IMG_SIZE, IMG_SIZE), [sample],
+            mode='predict')[0].pred_instances
+    assert pred.emotions.shape == (expected['subjects'], expected['emotions'])
     assert pred.spatial_context_points.shape[1] == expected['k'][0]
 
 
@@ -120,17 +120,16 @@ def test_tiny_config_trains_one_step(repo_root, tiny_config):
 MMDET_STYLE_CONFIGS = {
     'dsct_r50_1xb4-50e_emotic.py': ('dsct_r50_emotic.py', False, 'emotic'),
     'dsct_r50_1xb4-50e_caers.py': ('dsct_r50_caers.py', False, 'caers'),
-    'dsct_r50_1xb4-50e_emotic-dsct.py': ('dsct_r50_emotic.py', True,
-                                         'dsct_emotic'),
-    'dsct_r50_1xb4-50e_caers-official.py': ('dsct_r50_caers.py', True,
-                                            'caers'),
-    'dsct_swin-t_1xb4-50e_emotic.py': ('dsct_swin_emotic.py', False,
-                                       'emotic'),
+    'dsct_r50_1xb4-50e_emotic-dsct.py':
+    ('dsct_r50_emotic.py', True, 'dsct_emotic'),
+    'dsct_r50_1xb4-50e_caers-official.py':
+    ('dsct_r50_caers.py', True, 'caers'),
+    'dsct_swin-t_1xb4-50e_emotic.py': ('dsct_swin_emotic.py', False, 'emotic'),
     'dsct_swin-t_1xb4-50e_caers.py': ('dsct_swin_caers.py', False, 'caers'),
-    'dsct_swin-t_1xb4-50e_emotic-dsct.py': ('dsct_swin_emotic.py', True,
-                                            'dsct_emotic'),
-    'dsct_swin-t_1xb4-50e_caers-official.py': ('dsct_swin_caers.py', True,
-                                               'caers'),
+    'dsct_swin-t_1xb4-50e_emotic-dsct.py':
+    ('dsct_swin_emotic.py', True, 'dsct_emotic'),
+    'dsct_swin-t_1xb4-50e_caers-official.py':
+    ('dsct_swin_caers.py', True, 'caers'),
 }
 
 

@@ -19,8 +19,7 @@ def deformable_detr_state_dict(deformable_detr_cfg):
 
 def fresh_keys(model):
     return sorted(key for key in model.state_dict()
-                  if key.startswith(('subject_query_embedding',
-                                     'bbox_head.')))
+                  if key.startswith(('subject_query_embedding', 'bbox_head.')))
 
 
 def test_mapping_renames_queries_and_leaves_out_the_coco_head(
@@ -38,8 +37,7 @@ def test_mapping_renames_queries_and_leaves_out_the_coco_head(
     assert not is_deformable_detr_state_dict(mapped)
 
 
-def test_fewer_context_queries_take_the_first_rows(deformable_detr_cfg,
-                                                   tiny):
+def test_fewer_context_queries_take_the_first_rows(deformable_detr_cfg, tiny):
     source = deformable_detr_state_dict(deformable_detr_cfg)
     mapped, _ = map_deformable_detr_state_dict(source, 7)
     torch.testing.assert_close(mapped['context_query_embedding.weight'],

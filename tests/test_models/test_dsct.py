@@ -45,8 +45,8 @@ def test_gradients_reach_subject_and_context_queries_and_backbone(
     losses = model(images, samples, mode='loss')
     sum(losses.values()).backward()
     for name in ('subject_query_embedding.weight',
-                 'context_query_embedding.weight',
-                 'backbone.conv1.weight', 'bbox_head.cls_branches.0.weight'):
+                 'context_query_embedding.weight', 'backbone.conv1.weight',
+                 'bbox_head.cls_branches.0.weight'):
         grad = model.get_parameter(name).grad
         assert grad is not None and grad.abs().sum() > 0, name
 
@@ -63,11 +63,9 @@ def test_image_without_subjects_gives_emotion_loss_and_no_box_loss(
 
 
 @pytest.mark.parametrize('multi_label', [True, False])
-def test_predict_fills_the_contract(dsct_cfg, make_samples, tiny,
-                                    multi_label):
+def test_predict_fills_the_contract(dsct_cfg, make_samples, tiny, multi_label):
     model = build_dsct(dsct_cfg(multi_label=multi_label)).eval()
-    samples = make_samples([1, 2], multi_label=multi_label,
-                           scale_factor=0.5)
+    samples = make_samples([1, 2], multi_label=multi_label, scale_factor=0.5)
     images = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         results = model(images, samples, mode='predict')
@@ -126,8 +124,7 @@ def test_tensor_mode_returns_logits_and_boxes_of_every_layer(
     images, samples = random_inputs(make_samples, [1, 1])
     with torch.no_grad():
         cls_scores, bbox_preds = model(images, samples, mode='tensor')
-    assert cls_scores.shape == (2, 2, tiny.num_subject,
-                                tiny.num_emotions + 1)
+    assert cls_scores.shape == (2, 2, tiny.num_subject, tiny.num_emotions + 1)
     assert bbox_preds.shape == (2, 2, tiny.num_subject, 4)
 
 
@@ -141,20 +138,21 @@ def test_loss_predict_and_tensor_are_mmdets_flow():
 def test_head_takes_the_context_points_as_inputs(dsct_cfg, make_samples):
     model = build_dsct(dsct_cfg()).train()
     images, samples = random_inputs(make_samples, [2, 1])
-    head_inputs = model.forward_transformer(model.extract_feat(images),
-                                            samples)
+    head_inputs = model.forward_transformer(
+        model.extract_feat(images), samples)
     assert head_inputs['spatial_context_points'].shape[-2:] == (6, 2)
     losses = model.bbox_head.loss(**head_inputs, batch_data_samples=samples)
-    without_points = model.bbox_head.loss(
-        head_inputs['hidden_states'], head_inputs['references'], None, None,
-        samples)
+    without_points = model.bbox_head.loss(head_inputs['hidden_states'],
+                                          head_inputs['references'], None,
+                                          None, samples)
     for name, value in losses.items():
         torch.testing.assert_close(value, without_points[name])
-    outs = model.bbox_head.forward(**{
-        key: value
-        for key, value in head_inputs.items()
-        if not key.startswith('enc_outputs')
-    })
+    outs = model.bbox_head.forward(
+        **{
+            key: value
+            for key, value in head_inputs.items()
+            if not key.startswith('enc_outputs')
+        })
     torch.testing.assert_close(
         outs[0],
         model.bbox_head.forward(head_inputs['hidden_states'],

@@ -7,9 +7,12 @@ from mmengine.structures import InstanceData
 
 def build_head(dsct_cfg, multi_label=True, **overrides):
     cfg = dsct_cfg(multi_label=multi_label)
-    head_cfg = dict(cfg['bbox_head'], train_cfg=cfg['train_cfg'],
-                    test_cfg=cfg['test_cfg'], share_pred_layer=True,
-                    num_pred_layer=2)
+    head_cfg = dict(
+        cfg['bbox_head'],
+        train_cfg=cfg['train_cfg'],
+        test_cfg=cfg['test_cfg'],
+        share_pred_layer=True,
+        num_pred_layer=2)
     head_cfg.update(overrides)
     head = MODELS.build(head_cfg)
     head.init_weights()
@@ -67,8 +70,7 @@ def test_missing_emotions_give_a_clear_error(dsct_cfg, tiny):
 
 
 @pytest.mark.parametrize('multi_label', [True, False])
-def test_match_cost_follows_the_heads_label_kind(dsct_cfg, tiny,
-                                                 multi_label):
+def test_match_cost_follows_the_heads_label_kind(dsct_cfg, tiny, multi_label):
     """One cost config serves both heads: the emotion cost reads the label
     kind off the width of the head's logits."""
     head = build_head(dsct_cfg, multi_label)
@@ -117,23 +119,21 @@ def test_multi_label_prediction_scores_and_rescaling(dsct_cfg, tiny):
     # the oversized box is clipped to the image
     torch.testing.assert_close(out.bboxes[1],
                                torch.tensor([0.0, 0.0, 64.0, 128.0]))
-    torch.testing.assert_close(out.spatial_context_points[:, 0],
-                               torch.tensor([[64.0, 128.0], [0.0, 64.0],
-                                             [32.0, 32.0]]))
+    torch.testing.assert_close(
+        out.spatial_context_points[:, 0],
+        torch.tensor([[64.0, 128.0], [0.0, 64.0], [32.0, 32.0]]))
     assert out.semantic_context_points.shape == (3, 0, 2)
 
 
-def test_single_label_score_is_the_largest_emotion_probability(
-        dsct_cfg, tiny):
-    head = build_head(dsct_cfg, multi_label=False, test_cfg=dict(
-        max_per_img=2))
+def test_single_label_score_is_the_largest_emotion_probability(dsct_cfg, tiny):
+    head = build_head(
+        dsct_cfg, multi_label=False, test_cfg=dict(max_per_img=2))
     logits = torch.tensor([[0.0, 1.0, 2.0, -1.0, 0.5],
                            [4.0, 0.0, 0.0, 0.0, 0.0],
                            [-2.0, -2.0, -2.0, -2.0, -2.0]])
     out = head._predict_by_feat_single(logits, torch.rand(3, 4),
                                        dict(img_shape=(64, 64)), False)
-    torch.testing.assert_close(out.scores,
-                               torch.tensor([4.0, 2.0]).sigmoid())
+    torch.testing.assert_close(out.scores, torch.tensor([4.0, 2.0]).sigmoid())
     assert len(out) == 2
     assert out.emotions.shape == (2, tiny.num_emotions)
     assert out.spatial_context_points.shape == (2, 0, 2)

@@ -27,15 +27,17 @@ def head_inputs(samples, num_outputs, seed=0):
     """Random emotion logits and boxes of one decoder layer."""
     generator = torch.Generator().manual_seed(seed)
     batch = len(samples)
-    logits = torch.randn(batch, NUM_QUERIES, num_outputs,
-                         generator=generator)
+    logits = torch.randn(batch, NUM_QUERIES, num_outputs, generator=generator)
     boxes = torch.rand(batch, NUM_QUERIES, 4, generator=generator) * 0.5
     boxes[..., :2] += 0.25
     boxes[..., 2:] += 0.05
     return logits, boxes
 
 
-def authors_sigmoid_focal_loss(logits, targets, num_boxes, alpha=0.25,
+def authors_sigmoid_focal_loss(logits,
+                               targets,
+                               num_boxes,
+                               alpha=0.25,
                                gamma=2.0):
     """The authors' focal loss on [bs, Q, C] as their loss_labels uses it:
     mean over queries, sum, / num_boxes, times Q."""
@@ -75,7 +77,8 @@ def authors_losses(head, logits, boxes, samples):
             InstanceData(
                 scores=logits[index],
                 bboxes=bbox_cxcywh_to_xyxy(boxes[index]) * factor),
-            gt, img_meta=sample.metainfo)
+            gt,
+            img_meta=sample.metainfo)
         queries = torch.nonzero(assign.gt_inds > 0).squeeze(-1)
         gts = assign.gt_inds[queries] - 1
         targets[index, queries, :head.num_emotions] = gt.emotions[gts]
@@ -100,8 +103,8 @@ def head_losses(head, logits, boxes, samples):
 
 
 @pytest.mark.parametrize('subjects', [[7], [7, 2]])
-def test_losses_are_divided_by_the_number_of_subjects(
-        dsct_cfg, make_samples, subjects):
+def test_losses_are_divided_by_the_number_of_subjects(dsct_cfg, make_samples,
+                                                      subjects):
     model = build(dsct_cfg)
     head = model.bbox_head
     assert head.loss_normalizer == 'num_gt'
@@ -128,8 +131,7 @@ def test_image_without_subjects_divides_by_one(dsct_cfg, make_samples):
     samples = make_samples([0])
     logits, boxes = head_inputs(samples, head.cls_out_channels)
     ours = head_losses(head, logits, boxes, samples)
-    expected = authors_sigmoid_focal_loss(logits, torch.zeros_like(logits),
-                                          1)
+    expected = authors_sigmoid_focal_loss(logits, torch.zeros_like(logits), 1)
     assert ours['loss_cls'].item() == pytest.approx(
         LOSS_WEIGHTS['loss_cls'] * expected.item(), rel=1e-5)
     assert ours['loss_bbox'] == 0 and ours['loss_iou'] == 0
@@ -137,8 +139,8 @@ def test_image_without_subjects_divides_by_one(dsct_cfg, make_samples):
 
 def test_normalisation_leaves_inference_alone(dsct_cfg, make_samples):
     samples = make_samples([2, 1])
-    images = torch.randn(2, 3, 64, 64,
-                         generator=torch.Generator().manual_seed(1))
+    images = torch.randn(
+        2, 3, 64, 64, generator=torch.Generator().manual_seed(1))
     outputs = []
     for normalizer in ('num_gt', 'num_matched'):
         model = build(dsct_cfg, normalizer).eval()

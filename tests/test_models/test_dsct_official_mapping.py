@@ -14,8 +14,7 @@ from mmdsct.models.utils import (DEFORMABLE_DETR_LAYOUT, DSCT_LAYOUT,
                                  OfficialKeyError, OfficialStateDictError,
                                  infer_official_recipe,
                                  map_official_deformable_detr_state_dict,
-                                 map_official_dsct_state_dict,
-                                 official_layout)
+                                 map_official_dsct_state_dict, official_layout)
 
 
 def _load_fill_module():
@@ -33,8 +32,10 @@ NUM_DECODER_LAYERS = 6
 @pytest.fixture(scope='module')
 def official():
     """The filled authors' state dicts of both recipes."""
-    return {recipe: fill.official_state_dict(recipe)
-            for recipe in fill.RECIPES}
+    return {
+        recipe: fill.official_state_dict(recipe)
+        for recipe in fill.RECIPES
+    }
 
 
 @pytest.mark.parametrize('recipe', fill.RECIPES)
@@ -64,8 +65,8 @@ def test_every_key_is_mapped_and_accounted_for(official, recipe, rows):
     counters = [key for key in mapped if key.endswith('num_batches_tracked')]
     assert counters == report.added and len(counters) == 53
     assert all(key.startswith('backbone.') for key in counters)
-    assert not any(key.startswith(('transformer.', 'input_proj.'))
-                   for key in mapped)
+    assert not any(
+        key.startswith(('transformer.', 'input_proj.')) for key in mapped)
     assert 'norms.0' in report.summary()
 
 
@@ -164,8 +165,7 @@ def deformable_detr_state_dict(official):
     the subject queries and DSCT heads, with six copies of a COCO head."""
     state_dict = {
         key: value
-        for key, value in official['emotic'].items()
-        if 'embed_dsct' not in key
+        for key, value in official['emotic'].items() if 'embed_dsct' not in key
     }
     generator = torch.Generator().manual_seed(0)
     class_weight = torch.randn(91, 256, generator=generator)
@@ -188,8 +188,10 @@ def test_deformable_detr_start_takes_the_object_queries(official):
                        state_dict['query_embed.weight'])
     assert 'subject_query_embedding.weight' not in mapped
     assert not any(key.startswith('bbox_head.') for key in mapped)
-    coco = [key for key in state_dict if key.startswith(('class_embed.',
-                                                         'bbox_embed.'))]
+    coco = [
+        key for key in state_dict
+        if key.startswith(('class_embed.', 'bbox_embed.'))
+    ]
     assert sorted(report.left_out) == sorted(coco)
     assert mapped['decoder.layers.2.norms.0.bias'] is \
         state_dict['transformer.decoder.layers.2.norm2.bias']
@@ -237,8 +239,10 @@ def test_load_from_a_bare_official_state_dict_names_the_converter(
     """A plain state dict in the authors' layout (no argparse.Namespace, so
     weights-only loading accepts the file) reaches DSCT, which refuses it."""
     path = tmp_path / 'bare.pth'
-    state_dict = {k: v for k, v in tiny_official_state_dict().items()
-                  if 'dsct' not in k}
+    state_dict = {
+        k: v
+        for k, v in tiny_official_state_dict().items() if 'dsct' not in k
+    }
     state_dict['class_embed.0.weight'] = torch.zeros(91, 32)
     buffer = io.BytesIO()
     torch.save(state_dict, buffer)

@@ -93,8 +93,7 @@ def max_diff(ours, theirs) -> float:
 
 def test_sample_metainfo_describes_the_official_mask(inputs):
     mask = inputs['mask']
-    for index, (height, width) in enumerate(
-            inputs['image_sizes_hw'].tolist()):
+    for index, (height, width) in enumerate(inputs['image_sizes_hw'].tolist()):
         expected = torch.ones_like(mask[index])
         expected[:height, :width] = False
         assert torch.equal(mask[index], expected)

@@ -47,7 +47,8 @@ def test_a_url_is_taken_when_no_local_file_exists(tmp_path):
 
 def test_nothing_available_names_every_candidate(tmp_path):
     init = FirstAvailablePretrainedInit(
-        checkpoints=[str(tmp_path / 'a.pth'), str(tmp_path / 'b.pth')])
+        checkpoints=[str(tmp_path / 'a.pth'),
+                     str(tmp_path / 'b.pth')])
     with pytest.raises(FileNotFoundError, match=r'a\.pth.*b\.pth'):
         init.choose()
     with pytest.raises(ValueError):

@@ -16,10 +16,8 @@ def test_multi_label_cost_is_mean_over_classes_weighted_by_targets():
     cost_fn = TASK_UTILS.build(dict(type='EmotionFocalCost', weight=2.0))
     # 3 emotions + a trailing subject logit that must be ignored
     logits = torch.tensor([[1.0, -2.0, 0.5, 9.0], [-1.0, 3.0, 0.0, -9.0]])
-    targets = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 0.0,
-                                                               0.0]])
-    cost = cost_fn(
-        InstanceData(scores=logits), InstanceData(emotions=targets))
+    targets = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
+    cost = cost_fn(InstanceData(scores=logits), InstanceData(emotions=targets))
     terms = pos_minus_neg(logits[:, :3].sigmoid())
     expected = torch.stack([(terms * t).mean(-1) for t in targets], dim=1)
     assert cost.shape == (2, 3)
@@ -37,8 +35,7 @@ def test_single_label_cost_is_taken_at_the_target_class():
     logits = torch.randn(4, 5)
     classes = torch.tensor([3, 0])
     targets = torch.nn.functional.one_hot(classes, 5).float()
-    cost = cost_fn(
-        InstanceData(scores=logits), InstanceData(emotions=targets))
+    cost = cost_fn(InstanceData(scores=logits), InstanceData(emotions=targets))
     expected = pos_minus_neg(logits.sigmoid())[:, classes]
     torch.testing.assert_close(cost, expected)
 
@@ -51,9 +48,10 @@ def test_single_label_cost_is_mmdets_focal_cost_with_the_official_eps():
         dict(type='FocalLossCost', eps=1e-8, weight=3.0))
     pred = InstanceData(scores=logits)
     torch.testing.assert_close(
-        ours(pred,
-             InstanceData(
-                 emotions=torch.nn.functional.one_hot(labels, 7).float())),
+        ours(
+            pred,
+            InstanceData(
+                emotions=torch.nn.functional.one_hot(labels, 7).float())),
         mmdet_cost(pred, InstanceData(labels=labels)))
 
 
@@ -61,8 +59,7 @@ def test_a_confident_right_query_costs_less():
     cost_fn = TASK_UTILS.build(dict(type='EmotionFocalCost'))
     targets = torch.tensor([[1.0, 0.0, 1.0]])
     logits = torch.tensor([[5.0, -5.0, 5.0, 0.0], [-5.0, 5.0, -5.0, 0.0]])
-    cost = cost_fn(
-        InstanceData(scores=logits), InstanceData(emotions=targets))
+    cost = cost_fn(InstanceData(scores=logits), InstanceData(emotions=targets))
     assert cost[0, 0] < cost[1, 0]
 
 
@@ -86,10 +83,10 @@ def test_deprecated_multi_label_argument_is_ignored():
     logits = torch.randn(3, 4)
     targets = torch.tensor([[1.0, 0.0, 1.0]])
     costs = [
-        TASK_UTILS.build(dict(type='EmotionFocalCost', **kwargs))(
-            InstanceData(scores=logits), InstanceData(emotions=targets))
-        for kwargs in (dict(), dict(multi_label=True),
-                       dict(multi_label=False))
+        TASK_UTILS.build(dict(type='EmotionFocalCost',
+                              **kwargs))(InstanceData(scores=logits),
+                                         InstanceData(emotions=targets))
+        for kwargs in (dict(), dict(multi_label=True), dict(multi_label=False))
     ]
     torch.testing.assert_close(costs[1], costs[0])
     torch.testing.assert_close(costs[2], costs[0])

@@ -49,7 +49,9 @@ def build(name: str = SYNTH_CONFIG, seed: int = 0, **overrides):
     return model
 
 
-def make_sample(boxes, num_emotions: int, scale: float = 1.0,
+def make_sample(boxes,
+                num_emotions: int,
+                scale: float = 1.0,
                 seed: int = 0) -> DetDataSample:
     """A data sample of an IMG_SIZE input resized by ``scale`` from its
     original image; ``boxes`` [n, 4] xyxy in original pixels."""
@@ -82,7 +84,8 @@ def preprocess(model, images, samples, training: bool):
 def random_images(num: int, seed: int = 0) -> torch.Tensor:
     generator = torch.Generator().manual_seed(seed)
     return torch.randint(
-        0, 256, (num, 3, IMG_SIZE, IMG_SIZE),
+        0,
+        256, (num, 3, IMG_SIZE, IMG_SIZE),
         generator=generator,
         dtype=torch.uint8)
 
@@ -162,10 +165,12 @@ def test_loss_is_normalised_by_the_number_of_subjects():
     twice.gt_instances.emotions = one.gt_instances.emotions.repeat(2, 1)
     images = random_images(1)
     with torch.no_grad():
-        loss_one = model(**preprocess(model, images, [one], False),
-                         mode='loss')['loss_emotion']
-        loss_twice = model(**preprocess(model, images, [twice], False),
-                           mode='loss')['loss_emotion']
+        loss_one = model(
+            **preprocess(model, images, [one], False),
+            mode='loss')['loss_emotion']
+        loss_twice = model(
+            **preprocess(model, images, [twice], False),
+            mode='loss')['loss_emotion']
     torch.testing.assert_close(loss_one, loss_twice)
 
 
@@ -224,15 +229,17 @@ def test_predict_crops_gt_boxes_scaled_to_the_input():
     train_sample = make_sample(original * scale, 8)  # input pixels
     images = random_images(1)
     with torch.no_grad():
-        pred = model(**preprocess(model, images, [test_sample], False),
-                     mode='predict')[0].pred_instances
-        logits = model(**preprocess(model, images, [train_sample], False),
-                       mode='tensor')
+        pred = model(
+            **preprocess(model, images, [test_sample], False),
+            mode='predict')[0].pred_instances
+        logits = model(
+            **preprocess(model, images, [train_sample], False), mode='tensor')
     torch.testing.assert_close(pred.emotions, logits.sigmoid())
     unscaled_sample = make_sample(original, 8)  # crops the wrong pixels
     with torch.no_grad():
-        unscaled = model(**preprocess(model, images, [unscaled_sample],
-                                      False), mode='predict')
+        unscaled = model(
+            **preprocess(model, images, [unscaled_sample], False),
+            mode='predict')
     assert not torch.allclose(unscaled[0].pred_instances.emotions,
                               pred.emotions)
 
@@ -388,8 +395,10 @@ def test_detector_box_source_uses_detected_subjects(tiny_detector):
     assert not any(
         key.startswith('subject_detector') for key in model.state_dict())
     scale = 0.5
-    samples = [make_sample(torch.zeros(0, 4), 8, scale=scale, seed=i)
-               for i in range(2)]
+    samples = [
+        make_sample(torch.zeros(0, 4), 8, scale=scale, seed=i)
+        for i in range(2)
+    ]
     data = preprocess(model, random_images(2), samples, False)
     with torch.no_grad():
         results = model(**data, mode='predict')

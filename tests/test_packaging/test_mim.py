@@ -57,7 +57,8 @@ def wheel(repo_root, tmp_path_factory):
     run([
         PYTHON, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation',
         '--no-index', '-w', work / 'dist', source
-    ], cwd=work)
+    ],
+        cwd=work)
     assert not (source / 'mmdsct' / '.mim').exists(), \
         'a wheel build must not write into the source tree'
     wheels = list((work / 'dist').glob('mmdsct-*.whl'))
@@ -71,9 +72,10 @@ def installed_env(wheel, tmp_path_factory):
     the wheel's files, installed into a temporary target."""
     target = tmp_path_factory.mktemp('site')
     run([
-        PYTHON, '-m', 'pip', 'install', '--no-deps', '--no-index',
-        '--target', target, wheel
-    ], cwd=target)
+        PYTHON, '-m', 'pip', 'install', '--no-deps', '--no-index', '--target',
+        target, wheel
+    ],
+        cwd=target)
     env = dict(os.environ)
     env['PYTHONPATH'] = str(target)
     env['PATH'] = os.pathsep.join([str(Path(PYTHON).parent), env['PATH']])
@@ -89,19 +91,19 @@ def test_wheel_carries_configs_tools_and_model_index(wheel):
                      'mmdsct/.mim/configs/two_stage/metafile.yml',
                      'mmdsct/.mim/configs/dsct/dsct_tiny_synth.py',
                      'mmdsct/.mim/configs/_base_/default_runtime.py',
-                     'mmdsct/.mim/tools/train.py',
-                     'mmdsct/.mim/tools/test.py', 'mmdsct/__init__.py'):
+                     'mmdsct/.mim/tools/train.py', 'mmdsct/.mim/tools/test.py',
+                     'mmdsct/__init__.py'):
         assert expected in names, expected
     assert not any('__pycache__' in name for name in names)
 
 
 def test_mim_search_train_test_from_installed_copy(installed_env,
-                                                   synth_workspace,
-                                                   tmp_path):
+                                                   synth_workspace, tmp_path):
     target, env = installed_env
     mim_dir = target / 'mmdsct' / '.mim'
     imported = run([PYTHON, '-c', 'import mmdsct; print(mmdsct.__file__)'],
-                   cwd=synth_workspace, env=env)
+                   cwd=synth_workspace,
+                   env=env)
     assert Path(imported.stdout.strip()).parent == target / 'mmdsct'
 
     search = run([MIM, 'search', 'mmdsct'], cwd=synth_workspace, env=env)
@@ -116,7 +118,9 @@ def test_mim_search_train_test_from_installed_copy(installed_env,
         f'train_cfg.max_iters={ITERS}', f'train_cfg.val_interval={ITERS}',
         f'default_hooks.checkpoint.interval={ITERS}',
         'train_dataloader.batch_size=2'
-    ], cwd=synth_workspace, env=env)
+    ],
+                cwd=synth_workspace,
+                env=env)
     # the config and the training script of the installed copy ran
     assert str(mim_dir / 'configs' / 'dsct' / 'dsct_tiny_synth.py') in \
         train.stdout
@@ -127,7 +131,9 @@ def test_mim_search_train_test_from_installed_copy(installed_env,
         MIM, 'test', 'mmdsct', 'dsct_tiny_synth.py', '--gpus', '0',
         '--checkpoint', work_dir / f'iter_{ITERS}.pth', '--work-dir',
         tmp_path / 'tested'
-    ], cwd=synth_workspace, env=env)
+    ],
+               cwd=synth_workspace,
+               env=env)
     assert str(mim_dir / 'tools' / 'test.py') in test.stdout
     assert 'emotion/mAP' in test.stdout + test.stderr
 
@@ -139,7 +145,8 @@ def test_editable_build_links_the_source_tree(repo_root, tmp_path):
     run([
         PYTHON, '-c', 'from setuptools import build_meta; '
         f'build_meta.build_editable({str(tmp_path / "out")!r})'
-    ], cwd=source)
+    ],
+        cwd=source)
 
     for name in MIM_FILES:
         link = source / 'mmdsct' / '.mim' / name

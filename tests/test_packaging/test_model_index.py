@@ -1,7 +1,6 @@
 """The model zoo's index: every metafile, config and README link it names
 exists, and the figures of the synthetic models are those of the README."""
 import re
-from pathlib import Path
 
 import pytest
 from mmengine.fileio import load
@@ -49,9 +48,9 @@ def test_models_are_complete_and_point_at_files(repo_root, metafiles):
 
 def test_weights_are_urls_or_local_files_of_the_readme(repo_root, metafiles):
     readme = (repo_root / 'README.md').read_text(encoding='utf-8')
-    zoo = ''.join((repo_root / p).read_text(encoding='utf-8')
-                  for p in ('configs/dsct/README.md',
-                            'configs/two_stage/README.md'))
+    zoo = ''.join(
+        (repo_root / p).read_text(encoding='utf-8')
+        for p in ('configs/dsct/README.md', 'configs/two_stage/README.md'))
     for meta in metafiles.values():
         for model in meta['Models']:
             weights = model.get('Weights')

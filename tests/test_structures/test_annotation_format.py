@@ -19,11 +19,11 @@ def write(tmp_path, writer):
 
 
 def test_writer_output_parses_to_its_spec(tmp_path):
-    writer = EmotionCocoWriter(CLASSES, multi_label=True,
-                               emotion_class_groups=dict(g=['Joy']))
+    writer = EmotionCocoWriter(
+        CLASSES, multi_label=True, emotion_class_groups=dict(g=['Joy']))
     image_id = writer.add_image('a.png', 40, 30)
-    writer.add_subject(image_id, (1, 2, 11, 22), emotions=[1, 0, 1],
-                       vad=[1, 2, 3])
+    writer.add_subject(
+        image_id, (1, 2, 11, 22), emotions=[1, 0, 1], vad=[1, 2, 3])
     writer.add_image('b.png', 40, 30)
     parsed = load_annotation_file(write(tmp_path, writer))
     assert parsed.spec == EmotionSpec(CLASSES, True, dict(g=['Joy']))
@@ -46,8 +46,7 @@ def test_single_label_fields_round_trip():
     (False, dict(emotion=3), r'needs an emotion in \[0, 3\)'),
     (False, dict(emotions=[1, 0, 0]), 'needs an emotion'),
 ])
-def test_labels_of_the_wrong_kind_are_not_encoded(multi_label, label,
-                                                  message):
+def test_labels_of_the_wrong_kind_are_not_encoded(multi_label, label, message):
     with pytest.raises(ValueError, match=message):
         encode_label(EmotionSpec(CLASSES, multi_label), **label)
 
@@ -65,18 +64,21 @@ def test_configured_values_are_checked_against_the_file():
     content = content_with(emotion=1)
     parsed = parse_annotations(content, 'x.json')
     assert parsed.spec.multi_label is False
-    with pytest.raises(EmotionAnnotationError,
-                       match=r"^x\.json: this dataset expects 'emotions'"):
+    with pytest.raises(
+            EmotionAnnotationError,
+            match=r"^x\.json: this dataset expects 'emotions'"):
         parse_annotations(content, 'x.json', dict(multi_label=True))
-    with pytest.raises(EmotionAnnotationError, match='differ from the '
-                       'configured'):
+    with pytest.raises(
+            EmotionAnnotationError, match='differ from the '
+            'configured'):
         parse_annotations(content, 'x.json',
                           dict(emotion_classes=('Joy', 'Fear')))
 
 
 def test_configured_groups_replace_the_files():
-    content = dict(content_with(emotions=[0, 1, 0]),
-                   emotion_class_groups=dict(old=['Joy']))
+    content = dict(
+        content_with(emotions=[0, 1, 0]),
+        emotion_class_groups=dict(old=['Joy']))
     parsed = parse_annotations(content, 'x.json',
                                dict(emotion_class_groups=dict(new=['Calm'])))
     assert parsed.spec.emotion_class_groups == dict(new=('Calm', ))
@@ -92,7 +94,8 @@ def test_a_file_without_annotations_takes_the_configured_kind():
 def test_unreadable_file_is_named(tmp_path):
     path = tmp_path / 'broken.json'
     path.write_text(json.dumps([1, 2]))
-    with pytest.raises(EmotionAnnotationError,
-                       match='broken.json: the top level must be a JSON '
-                       'object, got list'):
+    with pytest.raises(
+            EmotionAnnotationError,
+            match='broken.json: the top level must be a JSON '
+            'object, got list'):
         load_annotation_file(str(path))

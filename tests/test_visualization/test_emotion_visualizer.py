@@ -5,12 +5,12 @@ import mmcv
 import numpy as np
 import pytest
 import torch
-from mmengine.structures import InstanceData
-
 from mmdet.engine.hooks import DetVisualizationHook
 from mmdet.registry import VISUALIZERS
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import HorizontalBoxes
+from mmengine.structures import InstanceData
+
 from mmdsct.visualization import EmotionVisualizer
 from mmdsct.visualization.emotion_visualizer import SUBJECT_PALETTE
 
@@ -40,8 +40,7 @@ def prediction_sample(num_spatial: int = 1,
     pred.bboxes = torch.tensor([SURE_BOX, UNSURE_BOX])
     pred.scores = torch.tensor([0.9, 0.1])
     pred.labels = torch.zeros(2, dtype=torch.long)
-    pred.emotions = torch.tensor([[0.05, 0.8, 0.6, 0.2],
-                                  [0.9, 0.1, 0.1, 0.1]])
+    pred.emotions = torch.tensor([[0.05, 0.8, 0.6, 0.2], [0.9, 0.1, 0.1, 0.1]])
     pred.spatial_context_points = torch.tensor(
         [SPATIAL_POINT] * 2 * num_spatial).reshape(2, num_spatial, 2)
     pred.semantic_context_points = torch.tensor(
@@ -89,8 +88,12 @@ def test_prediction_drawing_is_enlarged_and_thresholded(tmp_path):
     visualizer = make_visualizer()
     out_file = tmp_path / 'drawing.png'
     visualizer.add_datasample(
-        'img', grey_image(), prediction_sample(), draw_gt=False,
-        out_file=str(out_file), pred_score_thr=0.5)
+        'img',
+        grey_image(),
+        prediction_sample(),
+        draw_gt=False,
+        out_file=str(out_file),
+        pred_score_thr=0.5)
     drawing = mmcv.imread(str(out_file), channel_order='rgb')
     assert drawing.shape == (MIN_CANVAS, int(WIDTH * SCALE), 3)
     # The unsure subject (score 0.1 < 0.5) is not drawn at all.
@@ -107,26 +110,28 @@ def test_prediction_drawing_is_enlarged_and_thresholded(tmp_path):
 def test_label_text_lists_score_and_top_emotions():
     visualizer = make_visualizer(topk=2)
     canvas = np.full((MIN_CANVAS, int(WIDTH * SCALE), 3), GREY, np.uint8)
-    visualizer._draw_predictions(canvas, prediction_sample().pred_instances,
+    visualizer._draw_predictions(canvas,
+                                 prediction_sample().pred_instances,
                                  np.array([SCALE, SCALE]), 0.05)
     texts = sorted(text.get_text() for text in visualizer.ax_save.texts)
-    assert texts == ['person 0.10\nAnger 0.90\nJoy 0.10',
-                     'person 0.90\nJoy 0.80\nFear 0.60']
+    assert texts == [
+        'person 0.10\nAnger 0.90\nJoy 0.10', 'person 0.90\nJoy 0.80\nFear 0.60'
+    ]
 
 
 def test_emotion_probability_threshold_shortens_the_list():
     visualizer = make_visualizer(topk=3, emotion_score_thr=0.7)
     canvas = np.full((MIN_CANVAS, int(WIDTH * SCALE), 3), GREY, np.uint8)
-    visualizer._draw_predictions(canvas, prediction_sample().pred_instances,
+    visualizer._draw_predictions(canvas,
+                                 prediction_sample().pred_instances,
                                  np.array([SCALE, SCALE]), 0.5)
-    assert [text.get_text() for text in visualizer.ax_save.texts] == [
-        'person 0.90\nJoy 0.80'
-    ]
+    assert [text.get_text()
+            for text in visualizer.ax_save.texts] == ['person 0.90\nJoy 0.80']
 
 
-@pytest.mark.parametrize('box', [[0., 0., 160., 20.], [140., 110., 160.,
-                                                       128.],
-                                 [-5., 60., 30., 140.]])
+@pytest.mark.parametrize(
+    'box',
+    [[0., 0., 160., 20.], [140., 110., 160., 128.], [-5., 60., 30., 140.]])
 def test_label_blocks_stay_inside_the_canvas(box):
     visualizer = make_visualizer(topk=4)
     sample = prediction_sample()
@@ -147,14 +152,19 @@ def test_context_points_in_two_marker_styles(tmp_path):
     visualizer = make_visualizer(draw_context_points=True)
     out_file = tmp_path / 'context.png'
     visualizer.add_datasample(
-        'img', grey_image(), prediction_sample(), draw_gt=False,
-        out_file=str(out_file), pred_score_thr=0.5)
+        'img',
+        grey_image(),
+        prediction_sample(),
+        draw_gt=False,
+        out_file=str(out_file),
+        pred_score_thr=0.5)
     drawing = mmcv.imread(str(out_file), channel_order='rgb')
     for point in (SPATIAL_POINT, SEMANTIC_POINT):
         assert np.abs(canvas_pixel(drawing, point) - GREY).max() > 40
 
     canvas = np.full((MIN_CANVAS, int(WIDTH * SCALE), 3), GREY, np.uint8)
-    visualizer._draw_predictions(canvas, prediction_sample().pred_instances,
+    visualizer._draw_predictions(canvas,
+                                 prediction_sample().pred_instances,
                                  np.array([SCALE, SCALE]), 0.5)
     spatial, semantic = visualizer.ax_save.collections[:2]
     spatial_marker = spatial.get_paths()[0].vertices
@@ -169,8 +179,12 @@ def test_no_context_points_is_fine(tmp_path):
     visualizer = make_visualizer(draw_context_points=True)
     out_file = tmp_path / 'empty_context.png'
     visualizer.add_datasample(
-        'img', grey_image(), prediction_sample(0, 0), draw_gt=False,
-        out_file=str(out_file), pred_score_thr=0.5)
+        'img',
+        grey_image(),
+        prediction_sample(0, 0),
+        draw_gt=False,
+        out_file=str(out_file),
+        pred_score_thr=0.5)
     drawing = mmcv.imread(str(out_file), channel_order='rgb')
     assert np.abs(canvas_pixel(drawing, SPATIAL_POINT) - GREY).max() <= 2
 
@@ -179,18 +193,21 @@ def test_ground_truth_and_prediction_side_by_side(tmp_path):
     visualizer = make_visualizer()
     out_file = tmp_path / 'both.png'
     visualizer.add_datasample(
-        'img', grey_image(), with_ground_truth(prediction_sample()),
-        out_file=str(out_file), pred_score_thr=0.5)
+        'img',
+        grey_image(),
+        with_ground_truth(prediction_sample()),
+        out_file=str(out_file),
+        pred_score_thr=0.5)
     drawing = mmcv.imread(str(out_file), channel_order='rgb')
     assert drawing.shape == (MIN_CANVAS, 2 * int(WIDTH * SCALE), 3)
 
     canvas = np.full((MIN_CANVAS, int(WIDTH * SCALE), 3), GREY, np.uint8)
     visualizer._draw_ground_truth(
-        canvas, with_ground_truth(prediction_sample()).gt_instances,
+        canvas,
+        with_ground_truth(prediction_sample()).gt_instances,
         np.array([SCALE, SCALE]))
-    assert [text.get_text() for text in visualizer.ax_save.texts] == [
-        'person\nAnger\nFear'
-    ]
+    assert [text.get_text()
+            for text in visualizer.ax_save.texts] == ['person\nAnger\nFear']
 
 
 def test_empty_prediction_gives_the_plain_canvas(tmp_path):
@@ -202,8 +219,8 @@ def test_empty_prediction_gives_the_plain_canvas(tmp_path):
         emotions=torch.zeros(0, len(EMOTIONS)))
     visualizer = make_visualizer(draw_context_points=True)
     out_file = tmp_path / 'empty.png'
-    visualizer.add_datasample('img', grey_image(), sample, draw_gt=False,
-                              out_file=str(out_file))
+    visualizer.add_datasample(
+        'img', grey_image(), sample, draw_gt=False, out_file=str(out_file))
     drawing = mmcv.imread(str(out_file), channel_order='rgb')
     assert np.abs(drawing.astype(int) - GREY).max() <= 2
 
@@ -229,7 +246,11 @@ def test_gt_panel_off_keeps_drawings_prediction_only(tmp_path):
     visualizer = make_visualizer(gt_panel=False)
     out_file = tmp_path / 'pred_only.png'
     visualizer.add_datasample(
-        'img', grey_image(), with_ground_truth(prediction_sample()),
-        draw_gt=True, out_file=str(out_file), pred_score_thr=0.5)
+        'img',
+        grey_image(),
+        with_ground_truth(prediction_sample()),
+        draw_gt=True,
+        out_file=str(out_file),
+        pred_score_thr=0.5)
     drawing = mmcv.imread(str(out_file))
     assert drawing.shape == (MIN_CANVAS, int(WIDTH * SCALE), 3)

@@ -15,9 +15,8 @@ def test_emotion_class_names_uses_metainfo_when_it_fits():
 def test_emotion_class_names_falls_back_to_indices():
     assert emotion_class_names(None, 2) == ['emotion 0', 'emotion 1']
     assert emotion_class_names((), 2) == ['emotion 0', 'emotion 1']
-    assert emotion_class_names(NAMES, 3) == [
-        'emotion 0', 'emotion 1', 'emotion 2'
-    ]
+    assert emotion_class_names(NAMES,
+                               3) == ['emotion 0', 'emotion 1', 'emotion 2']
 
 
 def test_top_emotions_orders_limits_and_thresholds():
@@ -33,9 +32,8 @@ def test_top_emotions_orders_limits_and_thresholds():
 
 
 def test_positive_emotions_of_multi_hot_and_one_hot_targets():
-    assert positive_emotions(np.array([1., 0., 1., 0.]), NAMES) == [
-        'Anger', 'Fear'
-    ]
+    assert positive_emotions(np.array([1., 0., 1., 0.]),
+                             NAMES) == ['Anger', 'Fear']
     assert positive_emotions(np.array([0., 0., 0., 1.]), NAMES) == ['Calm']
     assert positive_emotions(np.zeros(4), NAMES) == []
 
@@ -52,6 +50,6 @@ def test_ground_truth_label_lines():
     assert ground_truth_label('person', ['Anger', 'Fear']).splitlines() == [
         'person', 'Anger', 'Fear'
     ]
-    assert ground_truth_label('person', [], vad=[1, 2, 3]).splitlines() == [
-        'person', 'VAD 1.0/2.0/3.0'
-    ]
+    assert ground_truth_label(
+        'person', [], vad=[1, 2,
+                           3]).splitlines() == ['person', 'VAD 1.0/2.0/3.0']

@@ -198,8 +198,8 @@ def plot_curves(logs: Sequence[str],
         for name, found in zip(names, all_curves):
             if key in found:
                 xs, ys = found[key]
-                ax.plot(xs, ys, marker='o' if len(xs) < 20 else None,
-                        label=name)
+                ax.plot(
+                    xs, ys, marker='o' if len(xs) < 20 else None, label=name)
         ax.set_ylabel(key)
         ax.grid(True, alpha=0.3)
         ax.legend()

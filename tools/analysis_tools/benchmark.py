@@ -93,6 +93,7 @@ from torch import nn
 import mmdsct  # noqa: F401  (registers DSCT and the two-stage recogniser)
 from mmdsct.models.utils import count_parameters
 from mmdsct.utils import drop_pretrained_init_cfgs, init_random_weights
+# yapf: disable
 from mmdsct.utils.benchmark import (DetectorThenRecognizer,
                                     count_predict_flops,
                                     deformable_detr_cfg_like, device_name,
@@ -105,6 +106,7 @@ from mmdsct.utils.benchmark import (DetectorThenRecognizer,
                                     two_stage_cfg_on_detector,
                                     two_stage_cfg_on_gt_boxes, write_csv,
                                     write_detector_files)
+# yapf: enable
 from mmdsct.utils.benchmark.devices import (CROP_CHOICES, MSDA_CHOICES,
                                             MSDA_PYTORCH)
 from mmdsct.utils.benchmark.latency import CLOCKS, Case
@@ -283,14 +285,14 @@ def build_models(args: argparse.Namespace, device: str,
     if two_stage_cfg is not None:
         models[TWO_STAGE_NAME] = build_eval_model(two_stage_cfg, device)
     if args.with_detector:
-        models[PIPELINE_NAME] = build_detector_path(
-            two_stage_cfg, detr_cfg, models[BASELINE_NAME], device)
+        models[PIPELINE_NAME] = build_detector_path(two_stage_cfg, detr_cfg,
+                                                    models[BASELINE_NAME],
+                                                    device)
     return models
 
 
-def build_detector_path(two_stage_cfg: ConfigDict,
-                        detector_cfg: ConfigDict, detector: nn.Module,
-                        device: str) -> nn.Module:
+def build_detector_path(two_stage_cfg: ConfigDict, detector_cfg: ConfigDict,
+                        detector: nn.Module, device: str) -> nn.Module:
     """The two-stage recogniser with ``detector`` as its frozen subject
     detector (``box_source='detector'``), loaded from a temporary config
     and checkpoint as a trained detector would be.
@@ -378,8 +380,10 @@ def measure_latency(cases: Dict[CaseKey, Case],
         :func:`latency_stats` and ``time_vs_deformable_detr``.
     """
     times = time_alternating(cases, device, warmup, repeat, clock)
-    stats = {key: latency_stats(case_times)
-             for key, case_times in times.items()}
+    stats = {
+        key: latency_stats(case_times)
+        for key, case_times in times.items()
+    }
     for (_, num_subjects), columns in stats.items():
         baseline = stats[(BASELINE_NAME, num_subjects)]['median_ms']
         columns['time_vs_deformable_detr'] = round(
@@ -416,10 +420,11 @@ def measure_latency_vs_subjects(models: Dict[str, nn.Module],
     latency = measure_latency(cases, device, args.warmup, args.repeat,
                               args.clock)
     return [
-        dict(model=name, subjects=num_subjects,
-             **flops.get((name, num_subjects), {}),
-             **latency[(name, num_subjects)])
-        for name, num_subjects in cases
+        dict(
+            model=name,
+            subjects=num_subjects,
+            **flops.get((name, num_subjects), {}),
+            **latency[(name, num_subjects)]) for name, num_subjects in cases
     ]
 
 
@@ -480,12 +485,15 @@ def print_ratios(rows: List[dict]) -> None:
     by_key = {(row['model'], row['subjects']): row for row in rows}
     for num_subjects in sorted({row['subjects'] for row in rows}):
         dsct = by_key[(DSCT_NAME, num_subjects)]
-        parts = ['DSCT / DeformableDETR forward time (median): '
-                 f'{dsct["time_vs_deformable_detr"]:.3f}x']
+        parts = [
+            'DSCT / DeformableDETR forward time (median): '
+            f'{dsct["time_vs_deformable_detr"]:.3f}x'
+        ]
         for name in (TWO_STAGE_NAME, PIPELINE_NAME):
             if (name, num_subjects) in by_key:
-                ratio = (by_key[(name, num_subjects)]['median_ms'] /
-                         dsct['median_ms'])
+                ratio = (
+                    by_key[(name, num_subjects)]['median_ms'] /
+                    dsct['median_ms'])
                 parts.append(f'{name} / DSCT: {ratio:.3f}x')
         print(f'{num_subjects:>3} subject(s): ' + ', '.join(parts))
 
@@ -501,8 +509,10 @@ def assemble_rows(measured: List[dict], params: Dict[str, dict],
                 model=name,
                 subjects=row.get('subjects', ''),
                 **params[name],
-                **{k: v for k, v in row.items()
-                   if k not in ('model', 'subjects')},
+                **{
+                    k: v
+                    for k, v in row.items() if k not in ('model', 'subjects')
+                },
                 **env,
                 **per_model[name]))
     return rows
@@ -519,10 +529,11 @@ def run_training_benchmark(args: argparse.Namespace, device: str,
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     with msda_pytorch_path(enabled=msda_impl == MSDA_PYTORCH):
-        measured = measure_training(models, cfg.optim_wrapper,
-                                    tuple(args.shape), max(args.subjects),
-                                    args.batch_sizes, args.dtypes, device,
-                                    args.warmup, args.repeat)
+        measured = measure_training(models,
+                                    cfg.optim_wrapper, tuple(args.shape),
+                                    max(args.subjects), args.batch_sizes,
+                                    args.dtypes, device, args.warmup,
+                                    args.repeat)
     env = dict(
         environment_columns(device),
         msda_impl=msda_impl,
@@ -534,8 +545,8 @@ def run_training_benchmark(args: argparse.Namespace, device: str,
         config=args.config)
     rows = [dict(row, **env) for row in measured]
     print_rows(rows)
-    csv_path = (args.out if args.out else osp.join(args.out_dir,
-                                                   TRAIN_CSV_NAME))
+    csv_path = (
+        args.out if args.out else osp.join(args.out_dir, TRAIN_CSV_NAME))
     os.makedirs(osp.dirname(osp.abspath(csv_path)), exist_ok=True)
     write_csv(rows, csv_path)
     print(f'Wrote {csv_path}')
@@ -569,8 +580,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         with msda_pytorch_path(enabled=msda_impl == MSDA_PYTORCH):
             measured = measure_latency_vs_subjects(models, args, device)
         env.update(timing_columns(args, msda_impl))
-    rows = assemble_rows(measured, params, model_columns(args, crop_mode),
-                         env)
+    rows = assemble_rows(measured, params, model_columns(args, crop_mode), env)
     print_rows(rows)
     csv_path, plot_path = output_paths(args)
     os.makedirs(osp.dirname(osp.abspath(csv_path)), exist_ok=True)
@@ -578,8 +588,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     print(f'Wrote {csv_path}')
     if not args.params_only:
         print_ratios(rows)
-        plot_latency_vs_subjects(rows, plot_title(env, crop_mode),
-                                 plot_path)
+        plot_latency_vs_subjects(rows, plot_title(env, crop_mode), plot_path)
         print(f'Wrote {plot_path}')
 
 

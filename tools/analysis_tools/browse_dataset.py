@@ -19,12 +19,12 @@ from typing import Optional, Sequence
 
 import mmcv
 import numpy as np
+from mmdet.registry import DATASETS, VISUALIZERS
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 
 import mmdsct  # noqa: F401  (registers the project's modules)
-from mmdet.registry import DATASETS, VISUALIZERS
 
 SPLITS = ('train', 'val', 'test')
 ANNOTATION_LOADERS = ('LoadEmotionAnnotations', 'LoadAnnotations')

@@ -41,8 +41,7 @@ from mmdsct.apis import init_emotion_model
 from mmdsct.apis.emotion_inferencer import thresholds_file_for
 from mmdsct.evaluation.functional.decision_thresholds import (
     CHECKPOINT_META_KEY, DEFAULT_THRESHOLD, f1_per_class,
-    fit_decision_thresholds, macro_f1, predict_label_sets,
-    thresholds_to_dict)
+    fit_decision_thresholds, macro_f1, predict_label_sets, thresholds_to_dict)
 from mmdsct.evaluation.metrics.image_emotion_record import (
     ImageEmotionRecord, record_from_data_sample)
 from mmdsct.evaluation.metrics.subject_scores import score_subjects
@@ -85,9 +84,9 @@ def parse_args() -> argparse.Namespace:
         help='override settings of the config, as key=value pairs')
     args = parser.parse_args()
     if args.out is None:
-        args.out = (osp.splitext(args.checkpoint)[0] + CHECKPOINT_COPY_SUFFIX
-                    if args.into_checkpoint else
-                    thresholds_file_for(args.checkpoint))
+        args.out = (
+            osp.splitext(args.checkpoint)[0] + CHECKPOINT_COPY_SUFFIX
+            if args.into_checkpoint else thresholds_file_for(args.checkpoint))
     wanted = '.pth' if args.into_checkpoint else '.json'
     if not args.out.endswith(wanted):
         parser.error(f'--out must end with {wanted}, got {args.out}')
@@ -126,9 +125,9 @@ def collect_records(model: nn.Module, cfg: Config,
     return records
 
 
-def matched_scores(records: List[ImageEmotionRecord],
-                   num_classes: int) -> Tuple[np.ndarray, np.ndarray,
-                                              np.ndarray]:
+def matched_scores(
+        records: List[ImageEmotionRecord],
+        num_classes: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """GT-matched emotion scores of every ground-truth subject.
 
     Returns:
@@ -144,10 +143,13 @@ def format_table(class_names: List[str], positives: np.ndarray,
                  f1_fitted: np.ndarray) -> str:
     """Per-class thresholds and F1 (percent) as a text table."""
     width = max([len(name) for name in class_names] + [len('macro F1')])
-    lines = [f'{"class":<{width}}  positives  threshold  '
-             f'F1@{DEFAULT_THRESHOLD}  F1@threshold']
-    for name, count, threshold, before, after in zip(
-            class_names, positives, thresholds, f1_default, f1_fitted):
+    lines = [
+        f'{"class":<{width}}  positives  threshold  '
+        f'F1@{DEFAULT_THRESHOLD}  F1@threshold'
+    ]
+    for name, count, threshold, before, after in zip(class_names, positives,
+                                                     thresholds, f1_default,
+                                                     f1_fitted):
         lines.append(f'{name:<{width}}  {int(count):9d}  {threshold:9.4f}  '
                      f'{before * PERCENT:6.2f}  {after * PERCENT:12.2f}')
     lines.append(f'{"macro F1":<{width}}  {"":9}  {"":9}  '
@@ -156,8 +158,7 @@ def format_table(class_names: List[str], positives: np.ndarray,
     return '\n'.join(lines)
 
 
-def write_into_checkpoint(checkpoint: str, thresholds: dict,
-                          out: str) -> None:
+def write_into_checkpoint(checkpoint: str, thresholds: dict, out: str) -> None:
     """Write a copy of ``checkpoint`` with the thresholds in its meta."""
     content = load_from_local_weights_only(checkpoint, map_location='cpu')
     if not isinstance(content.get('meta'), dict):
@@ -176,8 +177,7 @@ def main() -> None:
     class_names = emotion_class_names(
         model.dataset_meta.get('emotion_classes'),
         len(model.dataset_meta['emotion_classes']))
-    scores, targets, has_prediction = matched_scores(records,
-                                                     len(class_names))
+    scores, targets, has_prediction = matched_scores(records, len(class_names))
     if not model.dataset_meta.get('multi_label', True):
         print_log(
             'The data is single-label: the model predicts the most probable '
@@ -190,8 +190,8 @@ def main() -> None:
         predict_label_sets(scores, None, True, has_prediction), targets)
     print(f'{len(targets)} ground-truth subjects in {len(records)} images '
           f'of the {args.split} split\n' +
-          format_table(class_names, targets.sum(axis=0), thresholds,
-                       f1_default, f1_fitted))
+          format_table(class_names, targets.sum(
+              axis=0), thresholds, f1_default, f1_fitted))
     mapping = thresholds_to_dict(thresholds, class_names)
     if args.into_checkpoint:
         write_into_checkpoint(args.checkpoint, mapping, args.out)

@@ -38,8 +38,8 @@ PERCENT_AXIS_MAX = 100
 NOTE_X = 1
 REQUIRED_KEYS = ('emotion_classes', 'per_class', 'metrics')
 REQUIRED_PER_CLASS = ('AP', 'AP_det', 'AP_prevalence')
-CONFUSION_KEYS = (('confusion_matrix', 'GT-matched'),
-                  ('confusion_matrix_det', 'detection-aware'))
+CONFUSION_KEYS = (('confusion_matrix', 'GT-matched'), ('confusion_matrix_det',
+                                                       'detection-aware'))
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -113,25 +113,42 @@ def plot_class_ap(report: dict, out: str, title: Optional[str] = None) -> None:
     rows = np.arange(len(names))
     height = max(MIN_FIGURE_HEIGHT, INCHES_PER_CLASS * len(names))
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, height))
-    ax.barh(rows - BAR_HEIGHT / 2, _as_values(per_class['AP']), BAR_HEIGHT,
-            label=_mean_label('GT-matched', metrics.get('mAP')))
-    ax.barh(rows + BAR_HEIGHT / 2, _as_values(per_class['AP_det']),
-            BAR_HEIGHT,
-            label=_mean_label('detection-aware', metrics.get('mAP_det')))
-    ax.scatter(_as_values(per_class['AP_prevalence']), rows, marker='|',
-               s=PREVALENCE_MARKER_SIZE, color='black', zorder=3,
-               label=_mean_label('prevalence baseline',
-                                 metrics.get('mAP_prevalence')))
+    ax.barh(
+        rows - BAR_HEIGHT / 2,
+        _as_values(per_class['AP']),
+        BAR_HEIGHT,
+        label=_mean_label('GT-matched', metrics.get('mAP')))
+    ax.barh(
+        rows + BAR_HEIGHT / 2,
+        _as_values(per_class['AP_det']),
+        BAR_HEIGHT,
+        label=_mean_label('detection-aware', metrics.get('mAP_det')))
+    ax.scatter(
+        _as_values(per_class['AP_prevalence']),
+        rows,
+        marker='|',
+        s=PREVALENCE_MARKER_SIZE,
+        color='black',
+        zorder=3,
+        label=_mean_label('prevalence baseline',
+                          metrics.get('mAP_prevalence')))
     for row in np.flatnonzero(np.isnan(_as_values(per_class['AP']))):
-        ax.text(NOTE_X, row, 'no positive subject: AP undefined', va='center',
-                fontsize='x-small')
+        ax.text(
+            NOTE_X,
+            row,
+            'no positive subject: AP undefined',
+            va='center',
+            fontsize='x-small')
     ax.set_yticks(rows, names)
     ax.invert_yaxis()
     ax.set_xlim(0, PERCENT_AXIS_MAX)
     ax.set_xlabel('AP (%)')
     ax.set_title(title or 'Emotion AP per class')
-    ax.legend(loc='upper center', bbox_to_anchor=(0.5, LEGEND_BELOW_AXES),
-              ncol=3, fontsize='small')
+    ax.legend(
+        loc='upper center',
+        bbox_to_anchor=(0.5, LEGEND_BELOW_AXES),
+        ncol=3,
+        fontsize='small')
     fig.tight_layout()
     fig.savefig(out, dpi=DPI, bbox_inches='tight')
     plt.close(fig)
@@ -147,11 +164,15 @@ def _draw_confusion(ax: plt.Axes, matrix: np.ndarray, names: List[str],
     ax.imshow(matrix, cmap='Blues')
     dark_from = DARK_CELL_SHARE * matrix.max()
     for (row, col), value in np.ndenumerate(matrix):
-        ax.text(col, row, f'{value:.2f}' if normalize else f'{value:.0f}',
-                ha='center', va='center', fontsize='x-small',
-                color='white' if value > dark_from else 'black')
-    ax.set_xticks(np.arange(matrix.shape[1]), [*names, 'missed'],
-                  rotation=90)
+        ax.text(
+            col,
+            row,
+            f'{value:.2f}' if normalize else f'{value:.0f}',
+            ha='center',
+            va='center',
+            fontsize='x-small',
+            color='white' if value > dark_from else 'black')
+    ax.set_xticks(np.arange(matrix.shape[1]), [*names, 'missed'], rotation=90)
     ax.set_yticks(np.arange(len(names)), names)
     ax.set_xlabel('predicted')
     ax.set_ylabel('true')
@@ -192,8 +213,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     plot_class_ap(report, args.out, args.title)
     print(f'per-class AP drawn to {args.out}')
     if 'confusion_matrix' in report:
-        confusion_out = args.confusion_out or default_confusion_path(
-            args.out)
+        confusion_out = args.confusion_out or default_confusion_path(args.out)
         plot_confusion(report, confusion_out, args.normalize)
         print(f'confusion matrices drawn to {confusion_out}')
 

@@ -130,8 +130,8 @@ def parse_box_line(fields: List[str], where: str) -> Tuple[int, tuple]:
             f'{where}: expected {len(CSV_FIELDS)} fields '
             f'{",".join(CSV_FIELDS)}, got {len(fields)}: {fields!r}.')
     label_text = fields[1].strip()
-    label = (int(label_text)
-             if label_text.isdigit() else class_index(label_text))
+    label = (
+        int(label_text) if label_text.isdigit() else class_index(label_text))
     if label is None or not 0 <= label < len(CAERS_CLASSES):
         raise CaersFormatError(f'{where}: unknown label {label_text!r} '
                                f'(known: {", ".join(CAERS_CLASSES)} or their '
@@ -191,9 +191,9 @@ def image_size(path: str) -> Optional[Tuple[int, int]]:
         return None
 
 
-def subject_box(image_path: str, label: int, root: str,
-                boxes: Dict[str, BoxLine], whole_image_box: bool,
-                skipped: Counter) -> Optional[tuple]:
+def subject_box(image_path: str, label: int, root: str, boxes: Dict[str,
+                                                                    BoxLine],
+                whole_image_box: bool, skipped: Counter) -> Optional[tuple]:
     """(width, height, box) of one image, or None when it is skipped."""
     line = boxes.get(image_path)
     if line is None and not whole_image_box:
@@ -232,9 +232,9 @@ def split_train_val(paths: List[str], val_ratio: float,
     return train, val
 
 
-def convert(root: str, boxes_path: str, val_ratio: float, seed: int,
-            whole_image_box: bool) -> Tuple[Dict[str, EmotionCocoWriter],
-                                            Counter]:
+def convert(
+        root: str, boxes_path: str, val_ratio: float, seed: int,
+        whole_image_box: bool) -> Tuple[Dict[str, EmotionCocoWriter], Counter]:
     """Convert CAER-S.
 
     Args:
@@ -249,8 +249,13 @@ def convert(root: str, boxes_path: str, val_ratio: float, seed: int,
         tuple: {split: writer} for train/val/test, and the skip counts.
     """
     skipped = Counter({
-        NO_BOX: 0, UNREADABLE: 0, DEGENERATE: 0, BAD_BOX: 0,
-        LABEL_MISMATCH: 0, DUPLICATE: 0, MISSING_IMAGE: 0
+        NO_BOX: 0,
+        UNREADABLE: 0,
+        DEGENERATE: 0,
+        BAD_BOX: 0,
+        LABEL_MISMATCH: 0,
+        DUPLICATE: 0,
+        MISSING_IMAGE: 0
     })
     images = scan_tree(root)
     boxes = read_boxes(boxes_path, root, skipped)
@@ -326,8 +331,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     for split, writer in writers.items():
         counts[f'{split} images (= subjects) -> {out_paths[split]}'] = len(
             writer.images)
-    counts.update((f'skipped {reason}', count)
-                  for reason, count in skipped.items())
+    counts.update(
+        (f'skipped {reason}', count) for reason, count in skipped.items())
     print(format_counts('CAER-S:', counts))
 
 

@@ -153,8 +153,12 @@ class EmoticConverter:
             tuple[EmotionCocoWriter, Counter]: Annotations and skip counts.
         """
         writer = EmotionCocoWriter(EMOTIC_CLASSES, multi_label=True)
-        skipped = Counter({NO_CATEGORY: 0, NO_CONTINUOUS: 0, BAD_BOX: 0,
-                           EMPTY_IMAGE: 0})
+        skipped = Counter({
+            NO_CATEGORY: 0,
+            NO_CONTINUOUS: 0,
+            BAD_BOX: 0,
+            EMPTY_IMAGE: 0
+        })
         entries = as_list(entries)
         for index, entry in enumerate(tqdm(entries, desc=f'emotic {split}')):
             where = f'{self.mat_path}: {split}[{index}]'
@@ -187,9 +191,8 @@ class EmoticConverter:
         """``<folder>/<filename>`` of an image entry; both must be text."""
         for field in ('folder', 'filename'):
             if not isinstance(getattr(entry, field), str):
-                raise EmoticFormatError(
-                    f'{where}: {field} must be text, got '
-                    f'{getattr(entry, field)!r}.')
+                raise EmoticFormatError(f'{where}: {field} must be text, got '
+                                        f'{getattr(entry, field)!r}.')
         return osp.join(entry.folder.strip('/'),
                         entry.filename).replace('\\', '/')
 
@@ -221,8 +224,9 @@ class EmoticConverter:
                           if combined else 'annotations_categories')
         continuous_field = ('combined_continuous'
                             if combined else 'annotations_continuous')
-        self._check_fields(person, ('body_bbox', category_field,
-                                    continuous_field), f'{where}.person')
+        self._check_fields(person,
+                           ('body_bbox', category_field, continuous_field),
+                           f'{where}.person')
         image_where, where = where, f'{where}.person[{number}]'
         names = self._categories(person, category_field, combined)
         if not names:
@@ -334,8 +338,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     for split, (writer, skipped) in converted.items():
         counts = dict(
             images=len(writer.images), subjects=len(writer.annotations))
-        counts.update((f'skipped {reason}', count)
-                      for reason, count in skipped.items())
+        counts.update(
+            (f'skipped {reason}', count) for reason, count in skipped.items())
         print(format_counts(f'{split} -> {out_paths[split]}:', counts))
 
 

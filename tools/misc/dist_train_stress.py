@@ -59,7 +59,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--iters', type=int, default=2, help='iterations per run (2)')
     parser.add_argument(
-        '--port', type=int, default=29600,
+        '--port',
+        type=int,
+        default=29600,
         help='master port of the first run; run i uses PORT + i')
     parser.add_argument(
         '--workspace',
@@ -81,30 +83,38 @@ def make_workspace(directory: str) -> None:
         sys.executable, MAKE_SYNTH, '--out-dir',
         osp.join(directory, 'data', 'synth'), '--num-train', '12',
         '--num-test', '6', '--seed', '0'
-    ], check=True, capture_output=True)
+    ],
+                   check=True,
+                   capture_output=True)
 
 
 def run_once(args: argparse.Namespace, index: int, workspace: str,
              work_dir: str) -> RunResult:
     """One ``dist_train.sh`` run; prints a line (and the output's tail if
     it failed)."""
-    env = dict(os.environ, PYTHON=sys.executable,
-               PORT=str(args.port + index), OMP_NUM_THREADS='1')
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=str(args.port + index),
+        OMP_NUM_THREADS='1')
     command = [
-        'bash', DIST_TRAIN, args.config, str(args.nproc), '--work-dir',
-        work_dir, '--cfg-options', f'train_cfg.max_iters={args.iters}',
+        'bash', DIST_TRAIN, args.config,
+        str(args.nproc), '--work-dir', work_dir, '--cfg-options',
+        f'train_cfg.max_iters={args.iters}',
         f'train_cfg.val_interval={args.iters + 1}',
         f'default_hooks.checkpoint.interval={args.iters}', *args.cfg_options
     ]
     start = time.perf_counter()
-    proc = subprocess.run(command, cwd=workspace, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        command, cwd=workspace, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     output = proc.stdout + proc.stderr
     result = RunResult(proc.returncode, ABORT_MESSAGE in output, seconds)
-    print(f'run {index + 1}/{args.runs}: exit {proc.returncode}, '
-          f'SIGABRT message {"yes" if result.aborted else "no"}, '
-          f'{seconds:.1f} s', flush=True)
+    print(
+        f'run {index + 1}/{args.runs}: exit {proc.returncode}, '
+        f'SIGABRT message {"yes" if result.aborted else "no"}, '
+        f'{seconds:.1f} s',
+        flush=True)
     if result.returncode != 0 or result.aborted:
         print('\n'.join(output.splitlines()[-TAIL_LINES:]), flush=True)
     return result

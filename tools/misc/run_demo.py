@@ -79,11 +79,15 @@ def ensure_data(data_root: str, num_train: int, num_test: int,
     train_ann = osp.join(data_root, TRAIN_ANN)
     test_ann = osp.join(data_root, TEST_ANN)
     if osp.isfile(train_ann) and osp.isfile(test_ann):
-        counts = [len(json.load(open(path))['images'])
-                  for path in (train_ann, test_ann)]
-        print(f'Reusing the synthetic data in {data_root} ({counts[0]} '
-              f'train / {counts[1]} test images); delete that folder to '
-              'generate it anew.', flush=True)
+        counts = [
+            len(json.load(open(path))['images'])
+            for path in (train_ann, test_ann)
+        ]
+        print(
+            f'Reusing the synthetic data in {data_root} ({counts[0]} '
+            f'train / {counts[1]} test images); delete that folder to '
+            'generate it anew.',
+            flush=True)
         return
     run_tool([
         osp.join(TOOLS, 'misc', 'make_synthetic_emotion.py'), '--out-dir',
@@ -98,8 +102,9 @@ def train(config: str, work_dir: str, cfg_options: List[str]) -> float:
     """Train with ``tools/train.py``; returns the wall time in seconds."""
     start = time.perf_counter()
     options = ['--cfg-options', *cfg_options] if cfg_options else []
-    run_tool([osp.join(TOOLS, 'train.py'), config, '--work-dir', work_dir,
-              *options])
+    run_tool([
+        osp.join(TOOLS, 'train.py'), config, '--work-dir', work_dir, *options
+    ])
     return time.perf_counter() - start
 
 
@@ -115,8 +120,10 @@ def evaluate(config: str, checkpoint: str, work_dir: str,
     test_dir = osp.join(work_dir, 'test')
     before = set(glob(osp.join(test_dir, '*', 'emotion_metrics.json')))
     options = ['--cfg-options', *cfg_options] if cfg_options else []
-    run_tool([osp.join(TOOLS, 'test.py'), config, checkpoint, '--work-dir',
-              test_dir, *options])
+    run_tool([
+        osp.join(TOOLS, 'test.py'), config, checkpoint, '--work-dir', test_dir,
+        *options
+    ])
     written = sorted(
         set(glob(osp.join(test_dir, '*', 'emotion_metrics.json'))) - before)
     if not written:
@@ -182,7 +189,8 @@ def check_targets(summary: Dict) -> Dict[str, bool]:
         'mAP_context_only >= 1.5 x its prevalence':
         at_least(summary['mAP_context_only'],
                  1.5 * prev_ctx if prev_ctx else None),
-        'bbox_mAP_50 >= 50': at_least(summary['bbox_mAP_50'], 50.0),
+        'bbox_mAP_50 >= 50':
+        at_least(summary['bbox_mAP_50'], 50.0),
     }
 
 

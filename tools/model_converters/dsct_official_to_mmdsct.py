@@ -47,8 +47,8 @@ from mmdsct.datasets import CAERSDataset, EmoticDataset
 from mmdsct.models.utils import (DEFORMABLE_DETR_LAYOUT, DSCT_LAYOUT,
                                  OFFICIAL_RECIPES, OfficialKeyError,
                                  map_official_deformable_detr_state_dict,
-                                 map_official_dsct_state_dict,
-                                 official_layout, shape_mismatches)
+                                 map_official_dsct_state_dict, official_layout,
+                                 shape_mismatches)
 from mmdsct.utils import (UnsafeCheckpointError, atomic_write_bytes,
                           load_from_local_weights_only)
 
@@ -70,9 +70,8 @@ ARGS_SUMMARY_FIELDS = ('dataset_file', 'binary_flag', 'num_queries',
                        'hidden_dim', 'dim_feedforward', 'nheads',
                        'enc_n_points', 'dec_n_points', 'with_box_refine',
                        'two_stage', 'lr', 'lr_backbone', 'batch_size',
-                       'epochs', 'lr_drop', 'cls_loss_coef',
-                       'bbox_loss_coef', 'giou_loss_coef', 'seed',
-                       'pretrained_weights')
+                       'epochs', 'lr_drop', 'cls_loss_coef', 'bbox_loss_coef',
+                       'giou_loss_coef', 'seed', 'pretrained_weights')
 CHECKPOINT_ENTRIES = ('model', 'optimizer', 'lr_scheduler', 'epoch', 'args')
 HASH_CHUNK = 1 << 20
 
@@ -141,8 +140,9 @@ def read_official_checkpoint(path: str) -> Tuple[Dict[str, Tensor], dict]:
             isinstance(value, Tensor) for value in checkpoint.values()):
         state_dict, extras = dict(checkpoint), {}
     else:
-        found = (sorted(map(str, checkpoint)) if isinstance(
-            checkpoint, Mapping) else type(checkpoint).__name__)
+        found = (
+            sorted(map(str, checkpoint))
+            if isinstance(checkpoint, Mapping) else type(checkpoint).__name__)
         raise ConversionError(
             f'{path}: expected the authors\' checkpoint (entries '
             f'{list(CHECKPOINT_ENTRIES)}) or a bare state dict; found '
@@ -209,8 +209,9 @@ def check_fit(mapped: Mapping[str, Tensor], shapes: Mapping[str, torch.Size],
     allowed_fresh = FRESH_PREFIXES if layout == DEFORMABLE_DETR_LAYOUT \
         else ()
     missing = [key for key in fresh if not key.startswith(allowed_fresh)]
-    problems += [f'{key}: in the model, not in the checkpoint'
-                 for key in missing]
+    problems += [
+        f'{key}: in the model, not in the checkpoint' for key in missing
+    ]
     if problems:
         raise ConversionError(
             f'The converted weights do not fit the model of {config} '
@@ -220,8 +221,8 @@ def check_fit(mapped: Mapping[str, Tensor], shapes: Mapping[str, torch.Size],
     return fresh
 
 
-def output_meta(src: str, layout: str, recipe: Optional[str],
-                extras: Mapping, warnings: List[str]) -> dict:
+def output_meta(src: str, layout: str, recipe: Optional[str], extras: Mapping,
+                warnings: List[str]) -> dict:
     """The ``meta`` entry of the converted checkpoint."""
     meta = dict(
         converted_from=dict(

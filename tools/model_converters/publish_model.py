@@ -167,8 +167,7 @@ def publish(in_file: str,
 
 def main(argv: Optional[Sequence[str]] = None) -> str:
     args = parse_args(argv)
-    path = publish(args.in_file, args.out_file, args.save_keys,
-                   args.timestamp)
+    path = publish(args.in_file, args.out_file, args.save_keys, args.timestamp)
     print(osp.abspath(path))
     return path
 

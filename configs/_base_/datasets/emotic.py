@@ -18,34 +18,34 @@ backend_args = None
 # DETR multi-scale augmentation (docs/method.md): flip; shorter side 480-800
 # step 32, longer side at most 1333; half of the time resize-crop-resize.
 # EmotionRandomCrop drops a subject's emotions and VAD with its box.
-detr_scales = [(480, 1333), (512, 1333), (544, 1333), (576, 1333),
-               (608, 1333), (640, 1333), (672, 1333), (704, 1333),
-               (736, 1333), (768, 1333), (800, 1333)]
+detr_scales = [(480, 1333), (512, 1333), (544, 1333), (576, 1333), (608, 1333),
+               (640, 1333), (672, 1333), (704, 1333), (736, 1333), (768, 1333),
+               (800, 1333)]
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadEmotionAnnotations', with_bbox=True),
     dict(type='RandomFlip', prob=0.5),
     dict(
         type='RandomChoice',
-        transforms=[
-            [dict(type='RandomChoiceResize', scales=detr_scales,
-                  keep_ratio=True)],
-            [
-                dict(
-                    type='RandomChoiceResize',
-                    scales=[(400, 4200), (500, 4200), (600, 4200)],
-                    keep_ratio=True),
-                dict(
-                    type='EmotionRandomCrop',
-                    crop_type='absolute_range',
-                    crop_size=(384, 600),
-                    allow_negative_crop=True),
-                dict(
-                    type='RandomChoiceResize',
-                    scales=detr_scales,
-                    keep_ratio=True)
-            ]
-        ]),
+        transforms=[[
+            dict(
+                type='RandomChoiceResize', scales=detr_scales, keep_ratio=True)
+        ],
+                    [
+                        dict(
+                            type='RandomChoiceResize',
+                            scales=[(400, 4200), (500, 4200), (600, 4200)],
+                            keep_ratio=True),
+                        dict(
+                            type='EmotionRandomCrop',
+                            crop_type='absolute_range',
+                            crop_size=(384, 600),
+                            allow_negative_crop=True),
+                        dict(
+                            type='RandomChoiceResize',
+                            scales=detr_scales,
+                            keep_ratio=True)
+                    ]]),
     dict(type='PackEmotionInputs')
 ]
 # Test: shorter side 800, longer side at most 1333; ground-truth boxes are

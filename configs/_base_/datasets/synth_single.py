@@ -11,7 +11,7 @@ data_root = 'data/synth_single/'
 train_dataloader = dict(dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = dict(dataset=dict(data_root=data_root))
-val_evaluator = dict(
-    prevalence_ann_file=data_root + 'annotations/synth_train.json')
-test_evaluator = dict(
-    prevalence_ann_file=data_root + 'annotations/synth_train.json')
+val_evaluator = dict(prevalence_ann_file=data_root +
+                     'annotations/synth_train.json')
+test_evaluator = dict(prevalence_ann_file=data_root +
+                      'annotations/synth_train.json')

@@ -72,13 +72,15 @@ def draw_subject(appearance: Appearance, width: int,
     for sign in (-1, 1):
         inner = centre + sign * LEG_INNER * height
         outer = centre + sign * LEG_OUTER * height
-        draw.rectangle([min(inner, outer), body_bottom,
-                        max(inner, outer), height - 1], fill=legs)
+        draw.rectangle(
+            [min(inner, outer), body_bottom,
+             max(inner, outer), height - 1],
+            fill=legs)
     draw.rectangle(
         [centre - half_body, body_top, centre + half_body, body_bottom],
         fill=body)
-    _draw_arms(draw, appearance.arms_up, centre, body_top, width, height,
-               body, hat_zone)
+    _draw_arms(draw, appearance.arms_up, centre, body_top, width, height, body,
+               hat_zone)
     draw.ellipse([
         centre - radius, hat_zone, centre + radius, hat_zone + 2 * radius - 1
     ],
@@ -134,17 +136,16 @@ def _tree(draw: ImageDraw.ImageDraw, size: int) -> None:
     crown_bottom = round(0.75 * size)
     draw.polygon([(0, crown_bottom), (last / 2, 0), (last, crown_bottom)],
                  fill=(30, 140, 40))
-    draw.rectangle([last / 2 - size / 8, crown_bottom, last / 2 + size / 8,
-                    last],
-                   fill=(110, 70, 30))
+    draw.rectangle(
+        [last / 2 - size / 8, crown_bottom, last / 2 + size / 8, last],
+        fill=(110, 70, 30))
 
 
 def _slime(draw: ImageDraw.ImageDraw, size: int) -> None:
     """A lime-green blob with bubbles."""
     last = size - 1
     draw.ellipse([0, size / 2, last, last], fill=(140, 210, 40))
-    draw.ellipse([size / 4, size / 4, size / 2, size / 2],
-                 fill=(140, 210, 40))
+    draw.ellipse([size / 4, size / 4, size / 2, size / 2], fill=(140, 210, 40))
 
 
 def _cloud(draw: ImageDraw.ImageDraw, size: int) -> None:

@@ -111,10 +111,7 @@ def _add_subjects(writer: EmotionCocoWriter, image_id: int, scene: Scene,
             writer.add_subject(image_id, box, emotion=label)
 
 
-def generate_dataset(out_dir: str,
-                     num_train: int,
-                     num_test: int,
-                     seed: int,
+def generate_dataset(out_dir: str, num_train: int, num_test: int, seed: int,
                      **kwargs) -> Dict[str, Tuple[int, int, Counter]]:
     """Write both splits and their annotation files.
 
@@ -134,15 +131,14 @@ def generate_dataset(out_dir: str,
     try:
         writers = {
             split: generate_split(staging, split, num_images, seed, **kwargs)
-            for split, num_images in (('train', num_train), ('test',
-                                                             num_test))
+            for split, num_images in (('train', num_train), ('test', num_test))
         }
         _move_into_place(staging, out_dir, writers)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return {
-        split: (len(writer.images), len(writer.annotations),
-                writer.label_counts())
+        split:
+        (len(writer.images), len(writer.annotations), writer.label_counts())
         for split, writer in writers.items()
     }
 
@@ -168,5 +164,5 @@ def _move_into_place(staging: str, out_dir: str,
             os.replace(target, osp.join(staging, f'old-{split}'))
         os.replace(osp.join(staging, 'images', split), target)
     for split, path in staged_json.items():
-        os.replace(path,
-                   osp.join(out_dir, 'annotations', f'synth_{split}.json'))
+        os.replace(path, osp.join(out_dir, 'annotations',
+                                  f'synth_{split}.json'))

@@ -192,8 +192,11 @@ class SingleLabelRules:
         'Neutral': 'no context object and no subject cue',
     }
     subject_cues = (None, 'face_yellow', 'body_red', 'arms_up')
-    _cue_class = {'face_yellow': 'Happy', 'body_red': 'Anger',
-                  'arms_up': 'Surprise'}
+    _cue_class = {
+        'face_yellow': 'Happy',
+        'body_red': 'Anger',
+        'arms_up': 'Surprise'
+    }
     _object_class = {'fire': 'Fear', 'slime': 'Disgust', 'cloud': 'Sad'}
 
     def __init__(self, hat_prob: float = 0.35, night_prob: float = 0.4):
@@ -244,8 +247,7 @@ class SingleLabelRules:
         return 'Neutral'
 
 
-def rules_for(
-        single_label: bool) -> Union[MultiLabelRules, SingleLabelRules]:
+def rules_for(single_label: bool) -> Union[MultiLabelRules, SingleLabelRules]:
     """The rule set for a label kind (with its default probabilities)."""
     return SingleLabelRules() if single_label else MultiLabelRules()
 
@@ -261,7 +263,8 @@ def rule_document(rules) -> Dict[str, object]:
         means) and ``independence`` (why crops carry no context label).
     """
     return dict(
-        classes={name: rules.descriptions[name] for name in rules.classes},
+        classes={name: rules.descriptions[name]
+                 for name in rules.classes},
         near_rule=('an object is next to a subject when it lies outside '
                    "every subject's box, within near_px pixels of this "
                    "subject's box and at least separation_px pixels from "

@@ -40,8 +40,8 @@ PEBBLE_COUNT_RANGE = (4, 11)
 PEBBLE_RADIUS_RANGE = (1, 4)
 PEBBLE_SHADE_PX = 18
 STAR_COUNT_RANGE = (5, 11)
-SLOTS = (('left', 'upper'), ('left', 'lower'), ('right', 'upper'),
-         ('right', 'lower'))
+SLOTS = (('left', 'upper'), ('left', 'lower'), ('right', 'upper'), ('right',
+                                                                    'lower'))
 
 
 @dataclass(frozen=True)
@@ -234,8 +234,9 @@ def _free_box(rng: np.random.Generator, boxes: List[Box], geometry: Geometry,
         y1 = int(rng.integers(top, size - GROUND_MARGIN_PX - height + 1))
         box = (x1, y1, x1 + width, y1 + height)
         if all(
-                separated(footprint(box, geometry), other,
-                          geometry.separation_px) for other in placed):
+                separated(
+                    footprint(box, geometry), other, geometry.separation_px)
+                for other in placed):
             return box
     return None
 

@@ -21,10 +21,10 @@ from ...structures import GT_INSTANCE_KEYS
 INDEX_CARRIER = 'gt_bboxes_labels'
 
 
-def apply_in_step(transform: Callable[[dict], Optional[dict]],
-                  results: dict,
-                  instance_keys: Sequence[str] = GT_INSTANCE_KEYS
-                  ) -> Optional[dict]:
+def apply_in_step(
+        transform: Callable[[dict], Optional[dict]],
+        results: dict,
+        instance_keys: Sequence[str] = GT_INSTANCE_KEYS) -> Optional[dict]:
     """Run a box-dropping transform, keeping ``instance_keys`` in step.
 
     Args:
@@ -42,8 +42,8 @@ def apply_in_step(transform: Callable[[dict], Optional[dict]],
     if not carried or results.get('gt_bboxes') is None:
         return transform(results)
     labels = results.get(INDEX_CARRIER)
-    results[INDEX_CARRIER] = np.arange(len(results['gt_bboxes']),
-                                       dtype=np.int64)
+    results[INDEX_CARRIER] = np.arange(
+        len(results['gt_bboxes']), dtype=np.int64)
     results = transform(results)
     if results is None:
         return None

@@ -45,8 +45,8 @@ def official_output_size(width: int,
     Returns:
         tuple[int, int]: (new_height, new_width).
     """
-    short_side, long_side = float(min(width, height)), float(max(width,
-                                                                 height))
+    short_side, long_side = float(min(width,
+                                      height)), float(max(width, height))
     if max_size is not None and long_side / short_side * size > max_size:
         size = int(round(max_size * short_side / long_side))
     if min(width, height) == size:
@@ -130,8 +130,8 @@ class OfficialResize(BaseTransform):
         height, width = img.shape[:2]
         new_h, new_w = official_output_size(width, height, self.scale,
                                             self.max_size)
-        results['img'] = self._resize_image(
-            img, new_h, new_w, str(results.get('img_path')))
+        results['img'] = self._resize_image(img, new_h, new_w,
+                                            str(results.get('img_path')))
         results['img_shape'] = (new_h, new_w)
         results['scale'] = (new_w, new_h)
         scale_factor = (new_w / width, new_h / height)
@@ -145,8 +145,8 @@ class OfficialResize(BaseTransform):
         return results
 
     @staticmethod
-    def _record_homography(results: dict,
-                           scale_factor: Tuple[float, float]) -> None:
+    def _record_homography(results: dict, scale_factor: Tuple[float,
+                                                              float]) -> None:
         """Compose the resize into ``homography_matrix`` as mmdet does."""
         matrix = np.array(
             [[scale_factor[0], 0, 0], [0, scale_factor[1], 0], [0, 0, 1]],

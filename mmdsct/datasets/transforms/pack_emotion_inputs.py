@@ -22,10 +22,11 @@ class PackEmotionInputs(PackDetInputs):
         meta_keys (Sequence[str]): As in :class:`PackDetInputs`.
     """
 
-    mapping_table = dict(PackDetInputs.mapping_table, **{
-        GT_EMOTIONS_KEY: EMOTIONS_FIELD,
-        GT_VAD_KEY: VAD_FIELD
-    })
+    mapping_table = dict(
+        PackDetInputs.mapping_table, **{
+            GT_EMOTIONS_KEY: EMOTIONS_FIELD,
+            GT_VAD_KEY: VAD_FIELD
+        })
 
     def transform(self, results: dict) -> dict:
         """Check that per-instance fields agree, then pack.

@@ -1,9 +1,9 @@
 """Refuse to test a checkpoint on a dataset with other emotion classes."""
 from typing import Optional
 
+from mmdet.registry import HOOKS
 from mmengine.hooks import Hook
 
-from mmdet.registry import HOOKS
 from mmdsct.utils.checkpoint_fit import (EmotionClassesMismatchError,
                                          emotion_classes_of)
 
@@ -51,7 +51,6 @@ class EmotionClassesCheckHook(Hook):
             return
         if list(self._checkpoint_classes) != list(dataset_classes):
             raise EmotionClassesMismatchError(
-                self.checkpoint or 'The checkpoint',
-                self._checkpoint_classes,
-                getattr(dataset, 'ann_file', type(dataset).__name__),
-                list(dataset_classes))
+                self.checkpoint or 'The checkpoint', self._checkpoint_classes,
+                getattr(dataset, 'ann_file',
+                        type(dataset).__name__), list(dataset_classes))

@@ -2,11 +2,11 @@
 import os.path as osp
 from typing import Any, List, Optional, Set
 
+from mmdet.registry import HOOKS
 from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 
-from mmdet.registry import HOOKS
 from mmdsct.utils.atomic_backend import (atomic_backend_args,
                                          atomic_write_bytes,
                                          remove_atomic_write_leftovers)
@@ -88,8 +88,8 @@ class SafeCheckpointHook(CheckpointHook):
         if removed:
             runner.logger.info(
                 f'Removed {len(removed)} temporary file(s) left by '
-                'interrupted checkpoint writes: ' + ', '.join(
-                    osp.basename(path) for path in removed))
+                'interrupted checkpoint writes: ' +
+                ', '.join(osp.basename(path) for path in removed))
 
     def _save_checkpoint_with_step(self, runner, step: int,
                                    meta: dict) -> None:

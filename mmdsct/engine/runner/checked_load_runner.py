@@ -1,11 +1,11 @@
 """A runner that refuses checkpoints which do not fit the model."""
 from typing import Callable, Sequence, Tuple, Union
 
+from mmdet.registry import RUNNERS
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmdet.registry import RUNNERS
 from mmdsct.utils.checkpoint_fit import (DEFAULT_REVISE_KEYS,
                                          PARTIAL_LOAD_HINT,
                                          load_state_dict_checked,
@@ -61,8 +61,8 @@ class CheckedLoadRunner(Runner):
         """
         self._resuming = True
         try:
-            super().resume(filename, resume_optimizer,
-                           resume_param_scheduler, map_location)
+            super().resume(filename, resume_optimizer, resume_param_scheduler,
+                           map_location)
         finally:
             self._resuming = False
 
@@ -71,8 +71,8 @@ class CheckedLoadRunner(Runner):
             filename: str,
             map_location: Union[str, Callable] = 'cpu',
             strict: bool = False,
-            revise_keys: Sequence[Tuple[str, str]] = DEFAULT_REVISE_KEYS
-    ) -> dict:
+            revise_keys: Sequence[Tuple[str,
+                                        str]] = DEFAULT_REVISE_KEYS) -> dict:
         """Load a checkpoint into the model.
 
         Args:

@@ -2,10 +2,9 @@
 official protocol's probabilities use torch, as the official code does)."""
 from .average_precision import (average_precision, binary_average_precision,
                                 mean_average_precision)
-from .decision_thresholds import (DEFAULT_THRESHOLD,
-                                  decision_thresholds_array, f1_per_class,
-                                  fit_decision_thresholds, macro_f1,
-                                  predict_label_sets)
+from .decision_thresholds import (DEFAULT_THRESHOLD, decision_thresholds_array,
+                                  f1_per_class, fit_decision_thresholds,
+                                  macro_f1, predict_label_sets)
 from .label_prevalence import label_prevalence, load_label_prevalence
 from .official_scores import (first_positive_class, official_accuracy,
                               official_average_precision,

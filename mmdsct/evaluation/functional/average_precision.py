@@ -16,8 +16,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 
-def _check_scores_and_targets(scores: np.ndarray,
-                              targets: np.ndarray) -> None:
+def _check_scores_and_targets(scores: np.ndarray, targets: np.ndarray) -> None:
     """Raise ``ValueError`` unless both are [N, C] and targets are 0/1."""
     if scores.ndim != 2 or scores.shape != targets.shape:
         raise ValueError('scores and targets must both be [N, C] arrays, got '
@@ -28,8 +27,7 @@ def _check_scores_and_targets(scores: np.ndarray,
         raise ValueError('scores must be finite')
 
 
-def binary_average_precision(scores: np.ndarray,
-                             targets: np.ndarray) -> float:
+def binary_average_precision(scores: np.ndarray, targets: np.ndarray) -> float:
     """Average precision of one class.
 
     Args:

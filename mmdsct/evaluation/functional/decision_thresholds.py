@@ -76,11 +76,11 @@ def macro_f1(per_class_f1: np.ndarray) -> float:
     return float(defined.mean()) if len(defined) else float('nan')
 
 
-def predict_label_sets(probabilities: np.ndarray,
-                       thresholds: Optional[np.ndarray] = None,
-                       multi_label: bool = True,
-                       has_prediction: Optional[np.ndarray] = None
-                       ) -> np.ndarray:
+def predict_label_sets(
+        probabilities: np.ndarray,
+        thresholds: Optional[np.ndarray] = None,
+        multi_label: bool = True,
+        has_prediction: Optional[np.ndarray] = None) -> np.ndarray:
     """Turn emotion probabilities into predicted label sets.
 
     Args:
@@ -177,8 +177,7 @@ def fit_decision_thresholds(
     missed = (targets[~found] >= POSITIVE_TARGET_THR).sum(axis=0)  # [C]
     fitted = [
         fit_class_threshold(scores[found, c], targets[found, c],
-                            int(missed[c]))
-        for c in range(scores.shape[1])
+                            int(missed[c])) for c in range(scores.shape[1])
     ]
     thresholds = np.array([threshold for threshold, _ in fitted])
     f1 = np.array([score for _, score in fitted])

@@ -66,8 +66,8 @@ def _in_memory_coco(images: List[dict], annotations: List[dict]) -> COCO:
 
 
 def _build_gt_and_results(
-        images: Sequence[ImageBoxes]) -> Tuple[List[dict], List[dict],
-                                               List[dict]]:
+        images: Sequence[ImageBoxes]
+) -> Tuple[List[dict], List[dict], List[dict]]:
     """COCO image, ground-truth and result records of all images."""
     image_records, gt_records, result_records = [], [], []
     for image_id, image in enumerate(images, start=1):

@@ -149,9 +149,9 @@ class EmotionMetric(BaseMetric):
         """
         class_names = (self.dataset_meta or {}).get('emotion_classes')
         num_classes = len(class_names) if class_names else None
-        make_record = (official_record_from_data_sample
-                       if self.protocol == 'official' else
-                       record_from_data_sample)
+        make_record = (
+            official_record_from_data_sample
+            if self.protocol == 'official' else record_from_data_sample)
         for data_sample in data_samples:
             self.results.append(make_record(data_sample, num_classes))
 
@@ -181,16 +181,14 @@ class EmotionMetric(BaseMetric):
         figures.update(self._vad_figures(subjects))
         figures.update(self._threshold_figures(spec, subjects))
         print_log(
-            'Subject box AP (pycocotools):\n' + coco_summary,
-            logger='current')
+            'Subject box AP (pycocotools):\n' + coco_summary, logger='current')
         self._log_class_table(class_names, per_class, prevalence)
         report = self._report(results, spec, subjects, figures, per_class,
                               prevalence, prevalence_source, box_stats)
         self._write_report(report)
         return figures
 
-    def _compute_official(self,
-                          results: List[OfficialImageRecord]) -> dict:
+    def _compute_official(self, results: List[OfficialImageRecord]) -> dict:
         """``mAP`` and ``accuracy`` of the official protocol, in percent.
 
         Args:
@@ -270,7 +268,9 @@ class EmotionMetric(BaseMetric):
         num_classes = next((self._record_classes(r) for r in results), 0)
         print_log(
             'dataset_meta has no emotion_classes: classes are named by '
-            'index', logger='current', level=logging.WARNING)
+            'index',
+            logger='current',
+            level=logging.WARNING)
         return [f'class_{c}' for c in range(num_classes)]
 
     @staticmethod
@@ -331,8 +331,9 @@ class EmotionMetric(BaseMetric):
         constant_scores = np.tile(prevalence,
                                   (len(subjects.targets), 1))  # [G, C]
         return {
-            name: average_precision(scores, subjects.targets,
-                                    warn_missing=False) * PERCENT
+            name:
+            average_precision(scores, subjects.targets, warn_missing=False) *
+            PERCENT
             for name, scores in (('AP', subjects.scores),
                                  ('AP_det', subjects.scores_det),
                                  ('AP_prevalence', constant_scores))
@@ -342,8 +343,9 @@ class EmotionMetric(BaseMetric):
     def _warn_classes_without_positives(class_names: List[str],
                                         per_class_ap: np.ndarray) -> None:
         """Log the classes whose AP is undefined."""
-        missing = [class_names[c] for c in np.flatnonzero(
-            np.isnan(per_class_ap))]
+        missing = [
+            class_names[c] for c in np.flatnonzero(np.isnan(per_class_ap))
+        ]
         if missing:
             print_log(
                 f'No GT subject of class {", ".join(missing)}: AP undefined, '
@@ -359,23 +361,27 @@ class EmotionMetric(BaseMetric):
                                   (len(subjects.targets), 1))  # [G, C]
         seen_ratio = subjects.seen.mean() if len(subjects.seen) else np.nan
         return {
-            'mAP': mean_average_precision(per_class['AP']),
-            'accuracy': top1_accuracy(subjects.scores, subjects.targets,
-                                      subjects.has_prediction) * PERCENT,
-            'mAP_det': mean_average_precision(per_class['AP_det']),
-            'accuracy_det': top1_accuracy(subjects.scores_det,
-                                          subjects.targets,
-                                          subjects.seen) * PERCENT,
-            'seen_ratio': float(seen_ratio) * PERCENT,
-            'mAP_prevalence': mean_average_precision(
-                per_class['AP_prevalence']),
-            'accuracy_prevalence': top1_accuracy(
-                constant_scores, subjects.targets) * PERCENT,
+            'mAP':
+            mean_average_precision(per_class['AP']),
+            'accuracy':
+            top1_accuracy(subjects.scores, subjects.targets,
+                          subjects.has_prediction) * PERCENT,
+            'mAP_det':
+            mean_average_precision(per_class['AP_det']),
+            'accuracy_det':
+            top1_accuracy(subjects.scores_det, subjects.targets, subjects.seen)
+            * PERCENT,
+            'seen_ratio':
+            float(seen_ratio) * PERCENT,
+            'mAP_prevalence':
+            mean_average_precision(per_class['AP_prevalence']),
+            'accuracy_prevalence':
+            top1_accuracy(constant_scores, subjects.targets) * PERCENT,
         }
 
     @staticmethod
-    def _group_figures(spec: EmotionSpec,
-                       per_class: Dict[str, np.ndarray]) -> dict:
+    def _group_figures(spec: EmotionSpec, per_class: Dict[str,
+                                                          np.ndarray]) -> dict:
         """Mean APs over each group of ``emotion_class_groups``."""
         figures = {}
         for group, members in spec.emotion_class_groups.items():
@@ -393,9 +399,8 @@ class EmotionMetric(BaseMetric):
             results: List[ImageEmotionRecord]) -> Tuple[dict, str]:
         """COCO statistics of the subject boxes, and pycocotools' text."""
         images = [
-            ImageBoxes(*record.ori_shape, record.gt_bboxes,
-                       record.pred_bboxes, record.pred_scores)
-            for record in results
+            ImageBoxes(*record.ori_shape, record.gt_bboxes, record.pred_bboxes,
+                       record.pred_scores) for record in results
         ]
         return subject_box_ap(images)
 
@@ -404,14 +409,14 @@ class EmotionMetric(BaseMetric):
         """``macro_F1`` at ``thresholds`` (GT-matched label sets)."""
         if self.thresholds is None:
             return {}
-        thresholds = decision_thresholds_array(
-            self.thresholds, list(spec.emotion_classes),
-            'EmotionMetric thresholds')
+        thresholds = decision_thresholds_array(self.thresholds,
+                                               list(spec.emotion_classes),
+                                               'EmotionMetric thresholds')
         labels = predict_label_sets(subjects.scores, thresholds,
                                     spec.multi_label, subjects.has_prediction)
         return {
-            'macro_F1': macro_f1(f1_per_class(labels, subjects.targets)) *
-            PERCENT
+            'macro_F1':
+            macro_f1(f1_per_class(labels, subjects.targets)) * PERCENT
         }
 
     @staticmethod
@@ -424,8 +429,8 @@ class EmotionMetric(BaseMetric):
         if not known.any():
             return {}
         mae = [
-            float(errors[known[:, d], d].mean())
-            if known[:, d].any() else float('nan')
+            float(errors[known[:, d],
+                         d].mean()) if known[:, d].any() else float('nan')
             for d in range(len(VAD_DIMENSIONS))
         ]
         figures = {
@@ -436,8 +441,8 @@ class EmotionMetric(BaseMetric):
         return figures
 
     @staticmethod
-    def _log_class_table(class_names: List[str],
-                         per_class: Dict[str, np.ndarray],
+    def _log_class_table(class_names: List[str], per_class: Dict[str,
+                                                                 np.ndarray],
                          prevalence: np.ndarray) -> None:
         """Log AP per class, both protocols and the baseline."""
         table = format_class_ap_table(
@@ -464,7 +469,8 @@ class EmotionMetric(BaseMetric):
                 prevalence=prevalence * PERCENT,
                 num_positives=subjects.targets.sum(axis=0).astype(int)),
             prevalence_source=prevalence_source,
-            subject_box={k: v * PERCENT for k, v in box_stats.items()},
+            subject_box={k: v * PERCENT
+                         for k, v in box_stats.items()},
             counts=dict(
                 images=len(results),
                 gt_subjects=len(subjects.targets),
@@ -487,9 +493,10 @@ class EmotionMetric(BaseMetric):
         gt_labels = np.argmax(subjects.targets, axis=1)  # [G]
         num_classes = subjects.targets.shape[1]
         matrices = {}
-        for name, scores, found in (
-            ('confusion_matrix', subjects.scores, subjects.has_prediction),
-            ('confusion_matrix_det', subjects.scores_det, subjects.seen)):
+        for name, scores, found in (('confusion_matrix', subjects.scores,
+                                     subjects.has_prediction),
+                                    ('confusion_matrix_det',
+                                     subjects.scores_det, subjects.seen)):
             pred_labels = np.where(found, np.argmax(scores, axis=1), MISSED)
             matrices[name] = confusion_matrix(gt_labels, pred_labels,
                                               num_classes)
@@ -501,7 +508,8 @@ class EmotionMetric(BaseMetric):
         if out_dir is None:
             print_log(
                 f'{self.out_file_name} not written: no out_dir given and '
-                'the logger writes no file', logger='current')
+                'the logger writes no file',
+                logger='current')
             return
         path = write_metrics_json(report, out_dir, self.out_file_name)
         print_log(f'Emotion metrics written to {path}', logger='current')

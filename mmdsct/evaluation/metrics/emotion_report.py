@@ -91,7 +91,8 @@ def current_log_dir() -> Optional[str]:
     return osp.dirname(osp.abspath(log_file)) if log_file else None
 
 
-def write_metrics_json(report: dict, out_dir: str,
+def write_metrics_json(report: dict,
+                       out_dir: str,
                        file_name: str = METRICS_FILE_NAME) -> str:
     """Write ``report`` as JSON into ``out_dir`` (created if missing).
 

@@ -51,8 +51,8 @@ def _to_numpy(value: Any, dtype: type = np.float32) -> np.ndarray:
     return np.asarray(value, dtype=dtype)
 
 
-def _instances_field(instances: dict, key: str, img_path: str,
-                     where: str, hint: str) -> Any:
+def _instances_field(instances: dict, key: str, img_path: str, where: str,
+                     hint: str) -> Any:
     """``instances[key]``, or a ``KeyError`` naming the image and a fix.
 
     Args:
@@ -75,8 +75,8 @@ def _optional_vad(instances: dict, num_instances: int,
     """The [n, 3] ``vad`` field if there is one, checked."""
     if VAD_FIELD not in instances:
         return None
-    vad = _to_numpy(instances[VAD_FIELD], np.float64).reshape(
-        -1, NUM_VAD_DIMENSIONS)  # [n, 3]
+    vad = _to_numpy(instances[VAD_FIELD],
+                    np.float64).reshape(-1, NUM_VAD_DIMENSIONS)  # [n, 3]
     if len(vad) != num_instances:
         raise ValueError(f'image {img_path}: {len(vad)} VAD rows for '
                          f'{num_instances} instances')

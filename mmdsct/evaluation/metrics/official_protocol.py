@@ -59,8 +59,7 @@ class OfficialScores(NamedTuple):
 
 
 def _in_id_order(
-        records: Sequence[OfficialImageRecord]
-) -> List[OfficialImageRecord]:
+        records: Sequence[OfficialImageRecord]) -> List[OfficialImageRecord]:
     """Records by ascending ``img_id`` (as given if ids do not compare)."""
     try:
         return sorted(records, key=lambda record: record.img_id)
@@ -93,8 +92,7 @@ def score_official(records: Sequence[OfficialImageRecord], num_classes: int,
         if len(record.pred_bboxes) == 0:
             raise ValueError(f'image {record.img_path}: no predicted '
                              'subject to match its GT subjects with')
-        ious = box_iou_plus_one(record.gt_bboxes[labelled],
-                                record.pred_bboxes)
+        ious = box_iou_plus_one(record.gt_bboxes[labelled], record.pred_bboxes)
         queries = match_last_highest_iou(ious)  # [G']
         probs = official_probabilities(record.pred_emotion_logits,
                                        multi_label)  # [N, C]
@@ -104,8 +102,8 @@ def score_official(records: Sequence[OfficialImageRecord], num_classes: int,
         rows.append(probs[queries])
     matched_queries = np.concatenate([np.zeros(0, np.int64)] + matched)
     targets = np.concatenate([np.zeros((0, num_classes))] + targets)
-    probabilities = np.concatenate(
-        [np.zeros((0, num_classes), np.float32)] + rows)
+    probabilities = np.concatenate([np.zeros((0, num_classes), np.float32)] +
+                                   rows)
     gt_classes = first_positive_class(targets)
     pred_classes = np.argmax(probabilities, axis=1).astype(np.int64)
     per_class_ap = official_average_precision(probabilities, targets)

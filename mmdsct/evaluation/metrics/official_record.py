@@ -61,9 +61,9 @@ def _gt_rows(data_sample: dict, img_path: str,
     boxes, emotions = [], []
     for instances in parts:
         boxes.append(
-            _to_numpy(_instances_field(instances, 'bboxes', img_path,
-                                       'gt_instances',
-                                       hint)).reshape(-1, BOX_VALUES))
+            _to_numpy(
+                _instances_field(instances, 'bboxes', img_path, 'gt_instances',
+                                 hint)).reshape(-1, BOX_VALUES))
         rows = _to_numpy(
             _instances_field(instances, EMOTIONS_FIELD, img_path,
                              'gt_instances', hint))

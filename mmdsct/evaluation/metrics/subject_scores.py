@@ -55,8 +55,7 @@ def _image_scores(record: ImageEmotionRecord, iou_thr: float) -> dict:
         pred_vad = gather_matched_rows(record.pred_vad, gt_matched, np.nan)
     return dict(
         targets=record.gt_emotions.astype(np.float64),
-        scores=gather_matched_rows(record.pred_emotions, gt_matched,
-                                   NO_SCORE),
+        scores=gather_matched_rows(record.pred_emotions, gt_matched, NO_SCORE),
         scores_det=gather_matched_rows(record.pred_emotions, det_matched,
                                        NO_SCORE),
         has_prediction=gt_matched != UNMATCHED,
@@ -81,8 +80,8 @@ def score_subjects(records: Sequence[ImageEmotionRecord], num_classes: int,
     any_pred_vad = any(rows['pred_vad'] is not None for rows in per_image)
     for rows in per_image:
         if rows['pred_vad'] is None:
-            rows['pred_vad'] = np.full((len(rows['targets']),
-                                        NUM_VAD_DIMENSIONS), np.nan)
+            rows['pred_vad'] = np.full(
+                (len(rows['targets']), NUM_VAD_DIMENSIONS), np.nan)
     empty_rows = dict(
         targets=np.zeros((0, num_classes)),
         scores=np.zeros((0, num_classes)),

@@ -87,12 +87,13 @@ class DSCTHead(DeformableDETRHead):
                                                    self.multi_label)
         super()._init_layers()
 
-    def forward(self,
-                hidden_states: Tensor,
-                references: List[Tensor],
-                spatial_context_points: Optional[Tensor] = None,
-                semantic_context_points: Optional[Tensor] = None
-                ) -> Tuple[Tensor, Tensor]:
+    def forward(
+        self,
+        hidden_states: Tensor,
+        references: List[Tensor],
+        spatial_context_points: Optional[Tensor] = None,
+        semantic_context_points: Optional[Tensor] = None
+    ) -> Tuple[Tensor, Tensor]:
         """Emotion logits and boxes of every decoder layer.
 
         Args:
@@ -254,19 +255,19 @@ class DSCTHead(DeformableDETRHead):
         bbox_targets = torch.zeros_like(bbox_pred)
         bbox_weights = torch.zeros_like(bbox_pred)
         bbox_weights[pos_inds] = 1.0
-        bbox_targets[pos_inds] = bbox_xyxy_to_cxcywh(
-            gt_bboxes[pos_gt_inds] / factor)
+        bbox_targets[pos_inds] = bbox_xyxy_to_cxcywh(gt_bboxes[pos_gt_inds] /
+                                                     factor)
         return (emotion_targets, emotion_weights, bbox_targets, bbox_weights,
                 pos_inds, neg_inds)
 
-    def predict(self,
-                hidden_states: Tensor,
-                references: List[Tensor],
-                batch_data_samples: SampleList,
-                rescale: bool = True,
-                spatial_context_points: Optional[Tensor] = None,
-                semantic_context_points: Optional[Tensor] = None
-                ) -> InstanceList:
+    def predict(
+            self,
+            hidden_states: Tensor,
+            references: List[Tensor],
+            batch_data_samples: SampleList,
+            rescale: bool = True,
+            spatial_context_points: Optional[Tensor] = None,
+            semantic_context_points: Optional[Tensor] = None) -> InstanceList:
         """Predict subjects, their emotions and the chosen context points.
 
         Args:
@@ -296,14 +297,14 @@ class DSCTHead(DeformableDETRHead):
             spatial_context_points=spatial_context_points,
             semantic_context_points=semantic_context_points)
 
-    def predict_by_feat(self,
-                        all_layers_cls_scores: Tensor,
-                        all_layers_bbox_preds: Tensor,
-                        batch_img_metas: List[Dict],
-                        rescale: bool = False,
-                        spatial_context_points: Optional[Tensor] = None,
-                        semantic_context_points: Optional[Tensor] = None
-                        ) -> InstanceList:
+    def predict_by_feat(
+            self,
+            all_layers_cls_scores: Tensor,
+            all_layers_bbox_preds: Tensor,
+            batch_img_metas: List[Dict],
+            rescale: bool = False,
+            spatial_context_points: Optional[Tensor] = None,
+            semantic_context_points: Optional[Tensor] = None) -> InstanceList:
         """Turn the last layer's outputs into per-image predictions.
 
         Args:
@@ -324,8 +325,8 @@ class DSCTHead(DeformableDETRHead):
         cls_scores = all_layers_cls_scores[-1]
         bbox_preds = all_layers_bbox_preds[-1]
         num_subject = cls_scores.shape[1]
-        no_points = cls_scores.new_zeros((cls_scores.shape[0], num_subject,
-                                          0, 2))
+        no_points = cls_scores.new_zeros(
+            (cls_scores.shape[0], num_subject, 0, 2))
         if spatial_context_points is None:
             spatial_context_points = no_points
         if semantic_context_points is None:
@@ -362,8 +363,7 @@ class DSCTHead(DeformableDETRHead):
             img_meta: dict,
             rescale: bool = True,
             spatial_context_points: Optional[Tensor] = None,
-            semantic_context_points: Optional[Tensor] = None
-    ) -> InstanceData:
+            semantic_context_points: Optional[Tensor] = None) -> InstanceData:
         """Predictions of one image, sorted by subject score.
 
         Args:

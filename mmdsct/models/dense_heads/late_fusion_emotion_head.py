@@ -33,22 +33,20 @@ class LateFusionEmotionHead(BaseModule):
             classification layers of the DETR family trained with focal loss.
     """
 
-    def __init__(self,
-                 num_emotions: int,
-                 in_channels: Sequence[int],
-                 hidden_channels: int = 256,
-                 dropout: float = 0.5,
-                 loss_emotion: ConfigType = dict(
-                     type='FocalLoss', use_sigmoid=True),
-                 init_cfg: OptMultiConfig = dict(
-                     type='Xavier',
-                     layer='Linear',
-                     distribution='uniform',
-                     override=dict(
-                         name='classifier',
-                         type='Normal',
-                         std=0.01,
-                         bias_prob=0.01))) -> None:
+    def __init__(
+        self,
+        num_emotions: int,
+        in_channels: Sequence[int],
+        hidden_channels: int = 256,
+        dropout: float = 0.5,
+        loss_emotion: ConfigType = dict(type='FocalLoss', use_sigmoid=True),
+        init_cfg: OptMultiConfig = dict(
+            type='Xavier',
+            layer='Linear',
+            distribution='uniform',
+            override=dict(
+                name='classifier', type='Normal', std=0.01, bias_prob=0.01))
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(in_channels) == 0:
             raise ValueError('LateFusionEmotionHead needs at least one '

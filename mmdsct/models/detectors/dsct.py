@@ -100,10 +100,11 @@ class DSCT(DeformableDETR):
         therefore loaded here, last.
         """
         init_cfg = self.init_cfg
-        cfgs = [init_cfg] if isinstance(init_cfg, dict) else list(
-            init_cfg or [])
-        loaders = [cfg for cfg in cfgs
-                   if cfg.get('type') in CHECKPOINT_INIT_TYPES]
+        cfgs = [init_cfg] if isinstance(init_cfg, dict) else list(init_cfg
+                                                                  or [])
+        loaders = [
+            cfg for cfg in cfgs if cfg.get('type') in CHECKPOINT_INIT_TYPES
+        ]
         self.init_cfg = [cfg for cfg in cfgs if cfg not in loaders] or None
         try:
             super().init_weights()
@@ -117,8 +118,8 @@ class DSCT(DeformableDETR):
         self.positional_encoding = SinePositionalEncoding(
             **self.positional_encoding)
         self.encoder = DeformableDetrTransformerEncoder(**self.encoder)
-        self.decoder = MODELS.build(dict(dict(type='DSCTDecoder'),
-                                         **self.decoder))
+        self.decoder = MODELS.build(
+            dict(dict(type='DSCTDecoder'), **self.decoder))
         self.embed_dims = self.encoder.embed_dims
         # each row is split into (query_pos, query) in pre_decoder
         self.context_query_embedding = nn.Embedding(self.num_context_queries,
@@ -235,7 +236,8 @@ class DSCT(DeformableDETR):
                 for key in list(state_dict) if key.startswith(prefix)
             }
             mapped, report = map_deformable_detr_state_dict(
-                own, self.num_context_queries, self.state_dict().keys())
+                own, self.num_context_queries,
+                self.state_dict().keys())
             state_dict.update(
                 {prefix + key: value
                  for key, value in mapped.items()})

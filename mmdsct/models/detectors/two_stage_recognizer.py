@@ -116,8 +116,8 @@ class TwoStageEmotionRecognizer(BaseDetector):
         self.crop = SubjectCrop(crop_size, mode=crop_mode)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.subject_detector: Optional[FrozenSubjectDetector] = (
-            FrozenSubjectDetector(**detector)
-            if box_source == 'detector' else None)
+            FrozenSubjectDetector(
+                **detector) if box_source == 'detector' else None)
 
     @staticmethod
     def _feature_channels(backbone: nn.Module) -> int:
@@ -292,8 +292,7 @@ class TwoStageEmotionRecognizer(BaseDetector):
         Returns:
             Tensor: [n, 4] xyxy in input pixels.
         """
-        scale_w, scale_h = data_sample.metainfo.get('scale_factor',
-                                                    (1.0, 1.0))
+        scale_w, scale_h = data_sample.metainfo.get('scale_factor', (1.0, 1.0))
         return boxes * boxes.new_tensor([scale_w, scale_h, scale_w, scale_h])
 
     def _forward(self,

@@ -1,9 +1,8 @@
 """Transformer layers of DSCT."""
 from .dsct_decoder import DSCTDecoder, DSCTDecoderLayer, DSCTDecoderOutput
 from .subject_context_fusion import (FusionOutput, FusionPlan,
-                                     SubjectContextFusion,
-                                     fuse_subject_tokens, make_fusion_plan,
-                                     nearest_context_indices,
+                                     SubjectContextFusion, fuse_subject_tokens,
+                                     make_fusion_plan, nearest_context_indices,
                                      subject_context_fusion)
 
 __all__ = [

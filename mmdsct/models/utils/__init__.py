@@ -2,12 +2,16 @@
 from .deformable_detr_mapping import (MappingReport,
                                       is_deformable_detr_state_dict,
                                       map_deformable_detr_state_dict)
-from .dsct_official_mapping import (
-    DEFORMABLE_DETR_LAYOUT, DSCT_LAYOUT, OFFICIAL_RECIPES,
-    OfficialKeyError, OfficialMappingReport, OfficialStateDictError,
-    convert_command, infer_official_recipe,
-    map_official_deformable_detr_state_dict, map_official_dsct_state_dict,
-    official_layout, shape_mismatches)
+# yapf: disable
+from .dsct_official_mapping import (DEFORMABLE_DETR_LAYOUT, DSCT_LAYOUT,
+                                    OFFICIAL_RECIPES, OfficialKeyError,
+                                    OfficialMappingReport,
+                                    OfficialStateDictError, convert_command,
+                                    infer_official_recipe,
+                                    map_official_deformable_detr_state_dict,
+                                    map_official_dsct_state_dict,
+                                    official_layout, shape_mismatches)
+# yapf: enable
 from .first_available_pretrained import FirstAvailablePretrainedInit
 from .parameter_count import count_parameters, is_frozen_norm
 

@@ -110,8 +110,9 @@ RENAME_RULES: Tuple[Tuple[str, str, str], ...] = (
     ('decoder self-attention -> self_attn.attn',
      DECODER + r'self_attn\.out_proj\.' + PARAM,
      r'decoder.layers.\1.self_attn.attn.out_proj.\2'),
-    ('decoder cross-attention', DECODER + r'cross_attn\.' + MSDA + r'\.' +
-     PARAM, r'decoder.layers.\1.cross_attn.\2.\3'),
+    ('decoder cross-attention',
+     DECODER + r'cross_attn\.' + MSDA + r'\.' + PARAM,
+     r'decoder.layers.\1.cross_attn.\2.\3'),
     ('decoder norm2 (after self-attention) -> norms.0',
      DECODER + r'norm2\.' + PARAM, r'decoder.layers.\1.norms.0.\2'),
     ('decoder norm1 (after cross-attention) -> norms.1',
@@ -225,8 +226,8 @@ class OfficialMappingReport:
             target_keys (Iterable[str]): Keys of DSCT's state dict.
         """
         provided = set(mapped_keys)
-        self.newly_initialised = sorted(
-            key for key in target_keys if key not in provided)
+        self.newly_initialised = sorted(key for key in target_keys
+                                        if key not in provided)
 
     def summary(self, verbose: bool = False) -> str:
         """A readable report.
@@ -237,21 +238,23 @@ class OfficialMappingReport:
         Returns:
             str: The report, several lines.
         """
-        source = ('authors\' DSCT' + (f' ({self.recipe})' if self.recipe
-                                      else '') if self.source == DSCT_LAYOUT
-                  else 'original Deformable DETR')
+        source = ('authors\' DSCT' +
+                  (f' ({self.recipe})' if self.recipe else '') if self.source
+                  == DSCT_LAYOUT else 'original Deformable DETR')
         lines = [
             f'{source} -> mmdsct DSCT: {len(self.renamed)} keys mapped, '
             f'{len(self.left_out)} left out, {len(self.added)} added, '
             f'{len(self.newly_initialised)} newly initialised.',
             '  mapped, per rule:'
         ]
-        lines += [f'    {count:4d}  {group}'
-                  for group, count in self.groups.items()]
+        lines += [
+            f'    {count:4d}  {group}' for group, count in self.groups.items()
+        ]
         if verbose:
             lines.append('  every mapped key:')
-            lines += [f'    {src} -> {dst}'
-                      for src, dst in self.renamed.items()]
+            lines += [
+                f'    {src} -> {dst}' for src, dst in self.renamed.items()
+            ]
         if self.notes:
             lines.append('  shape notes:')
             lines += [f'    {note}' for note in self.notes]
@@ -287,8 +290,7 @@ def _short_list(keys: Sequence[str], limit: int = 12) -> str:
     return named
 
 
-def official_layout(keys: Iterable[str],
-                    prefix: str = '') -> Optional[str]:
+def official_layout(keys: Iterable[str], prefix: str = '') -> Optional[str]:
     """Which authors' key layout a state dict has, if any.
 
     Args:
@@ -356,8 +358,8 @@ def _map_neck_key(match: 're.Match', num_backbone_levels: int) -> str:
     return f'neck.extra_convs.{level - num_backbone_levels}.{layer}.{param}'
 
 
-def _rename_common(key: str, num_backbone_levels: int
-                   ) -> Optional[Tuple[str, str]]:
+def _rename_common(key: str,
+                   num_backbone_levels: int) -> Optional[Tuple[str, str]]:
     """``(group, DSCT key)`` for a key outside the heads, else None."""
     for group, pattern, target in RENAME_RULES:
         match = re.fullmatch(pattern, key)
@@ -394,8 +396,8 @@ def _add_batch_norm_counters(mapped: 'OrderedDict[str, Tensor]',
         report.added.append(counter)
 
 
-def _shared_head(state_dict: Mapping[str, Tensor], kind: str
-                 ) -> Tuple[int, Dict[str, Tensor]]:
+def _shared_head(state_dict: Mapping[str, Tensor],
+                 kind: str) -> Tuple[int, Dict[str, Tensor]]:
     """Check the copies of a shared head are equal; return one.
 
     Args:
@@ -475,17 +477,15 @@ def _map_dsct_heads(state_dict: Mapping[str, Tensor], recipe: OfficialRecipe,
         for index in range(num_reg):
             src = f'bbox_embed_dsct.{index}.{suffix}'
             if index == 0:
-                report.rename('bbox_embed_dsct -> bbox_head.reg_branches',
-                              src, f'bbox_head.reg_branches.0.{target}')
+                report.rename('bbox_embed_dsct -> bbox_head.reg_branches', src,
+                              f'bbox_head.reg_branches.0.{target}')
             else:
                 report.left_out[src] = 'equal copy of bbox_embed_dsct.0'
 
 
 def _map_layout(state_dict: Mapping[str, Tensor], layout: str,
-                num_backbone_levels: int,
-                keep: Callable[[str], Optional[str]],
-                report: OfficialMappingReport
-                ) -> 'OrderedDict[str, Tensor]':
+                num_backbone_levels: int, keep: Callable[[str], Optional[str]],
+                report: OfficialMappingReport) -> 'OrderedDict[str, Tensor]':
     """Rename every key outside the DSCT heads; refuse unknown keys.
 
     Args:

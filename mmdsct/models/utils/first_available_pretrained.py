@@ -89,8 +89,8 @@ class FirstAvailablePretrainedInit:
             if is_remote(checkpoint) or osp.isfile(checkpoint):
                 return checkpoint, name, skipped
             skipped.append(checkpoint)
-        raise FileNotFoundError(
-            'None of the initial checkpoints exists: ' + ', '.join(skipped))
+        raise FileNotFoundError('None of the initial checkpoints exists: ' +
+                                ', '.join(skipped))
 
     def __call__(self, module: nn.Module) -> None:
         """Load the chosen checkpoint into ``module`` and log the choice."""

@@ -15,8 +15,9 @@ def is_frozen_norm(module: nn.Module) -> bool:
         bool: True for a batch norm with parameters, none of them trained.
     """
     params = list(module.parameters(recurse=False))
-    return isinstance(module, _BatchNorm) and bool(params) and not any(
-        p.requires_grad for p in params)
+    return isinstance(module,
+                      _BatchNorm) and bool(params) and not any(p.requires_grad
+                                                               for p in params)
 
 
 def count_parameters(model: nn.Module) -> Dict[str, int]:
@@ -38,9 +39,9 @@ def count_parameters(model: nn.Module) -> Dict[str, int]:
         ``params_trainable`` (``requires_grad`` only).
     """
     params = list(model.parameters())
-    frozen_norm = sum(
-        p.numel() for module in model.modules() if is_frozen_norm(module)
-        for p in module.parameters(recurse=False))
+    frozen_norm = sum(p.numel() for module in model.modules()
+                      if is_frozen_norm(module)
+                      for p in module.parameters(recurse=False))
     total = sum(p.numel() for p in params)
     return dict(
         params_total=total,

@@ -17,11 +17,9 @@ from .subject_boxes import (grid_side_for, make_subject_batch,
 __all__ = [
     'DetectorThenRecognizer', 'write_detector_files', 'device_name',
     'msda_pytorch_path', 'resolve_crop_mode', 'resolve_device',
-    'resolve_msda_impl',
-    'UNCOUNTED_COMPUTE_OPS', 'FlopCount', 'count_predict_flops',
-    'latency_stats', 'predict_once', 'time_alternating',
+    'resolve_msda_impl', 'UNCOUNTED_COMPUTE_OPS', 'FlopCount',
+    'count_predict_flops', 'latency_stats', 'predict_once', 'time_alternating',
     'deformable_detr_cfg_like', 'load_model_cfg', 'two_stage_cfg_on_gt_boxes',
-    'two_stage_cfg_on_detector',
-    'plot_latency_vs_subjects', 'print_rows', 'write_csv', 'grid_side_for',
-    'make_subject_batch', 'subject_grid_boxes'
+    'two_stage_cfg_on_detector', 'plot_latency_vs_subjects', 'print_rows',
+    'write_csv', 'grid_side_for', 'make_subject_batch', 'subject_grid_boxes'
 ]

@@ -20,8 +20,7 @@ PROBE_SIZE = 2
 PROBE_IM2COL_STEP = 64
 
 
-def resolve_device(requested: str,
-                   echo: Callable[[str], None] = print) -> str:
+def resolve_device(requested: str, echo: Callable[[str], None] = print) -> str:
     """The device to run on: ``requested``, or the CPU without a GPU.
 
     Args:
@@ -105,7 +104,8 @@ def _compiled_msda_runs(device: str) -> bool:
     return True
 
 
-def resolve_msda_impl(requested: str, device: str,
+def resolve_msda_impl(requested: str,
+                      device: str,
                       echo: Callable[[str], None] = print) -> str:
     """Which deformable-attention implementation the models will run.
 

@@ -35,13 +35,15 @@ from .subject_boxes import Batch
 
 # Non-element-wise ops with arithmetic that FlopCounterMode has no formula
 # for; those a pass runs are reported beside its FLOPs.
-UNCOUNTED_COMPUTE_OPS = (
-    'grid_sampler_2d', 'upsample_bilinear2d', '_upsample_bilinear2d_aa',
-    'upsample_nearest2d', '_euclidean_dist', 'cdist', '_softmax',
-    'native_layer_norm', 'native_group_norm', 'native_batch_norm',
-    '_native_batch_norm_legit_no_training', 'cudnn_batch_norm',
-    'max_pool2d_with_indices', 'avg_pool2d', '_adaptive_avg_pool2d', 'mean',
-    'topk', 'sort')
+UNCOUNTED_COMPUTE_OPS = ('grid_sampler_2d', 'upsample_bilinear2d',
+                         '_upsample_bilinear2d_aa', 'upsample_nearest2d',
+                         '_euclidean_dist', 'cdist', '_softmax',
+                         'native_layer_norm', 'native_group_norm',
+                         'native_batch_norm',
+                         '_native_batch_norm_legit_no_training',
+                         'cudnn_batch_norm', 'max_pool2d_with_indices',
+                         'avg_pool2d', '_adaptive_avg_pool2d', 'mean', 'topk',
+                         'sort')
 
 
 class FlopCount(NamedTuple):

@@ -153,9 +153,8 @@ def charge_events(events, num_passes: int) -> ScopeTimes:
         entry[3] += int(top_level)
     return {
         scope: {
-            op:
-            OpTime(calls / num_passes, cpu / num_passes, device / num_passes,
-                   top / num_passes)
+            op: OpTime(calls / num_passes, cpu / num_passes,
+                       device / num_passes, top / num_passes)
             for op, (calls, cpu, device, top) in ops.items()
         }
         for scope, ops in sums.items()

@@ -108,8 +108,8 @@ def make_training_data(image_hw: tuple,
                 dtype=torch.uint8))
         if multi_label:
             emotions = (torch.rand(
-                num_subjects, num_emotions, generator=generator)
-                        < 0.5).float()
+                num_subjects, num_emotions, generator=generator) <
+                        0.5).float()
         else:
             emotions = nn.functional.one_hot(
                 torch.randint(
