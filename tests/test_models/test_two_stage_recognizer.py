@@ -15,6 +15,7 @@ from mmdsct.models.layers.subject_crop import CROP_MODES, SubjectCrop
 CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs' / 'two_stage'
 SYNTH_CONFIG = 'two-stage_r18_synth.py'
 CROP_ONLY_CONFIG = 'two-stage_r18-crop-only_synth.py'
+SURROUND_CONFIG = 'two-stage_r18-surround_synth.py'
 REAL_CONFIGS = {
     'two-stage_r50_emotic.py': 26,
     'two-stage_r50_caers.py': 7,
@@ -94,7 +95,8 @@ def num_emotions_of(model) -> int:
     return model.emotion_head.num_emotions
 
 
-@pytest.mark.parametrize('name', [SYNTH_CONFIG, CROP_ONLY_CONFIG])
+@pytest.mark.parametrize('name',
+                         [SYNTH_CONFIG, CROP_ONLY_CONFIG, SURROUND_CONFIG])
 def test_synth_configs_share_the_tiny_dsct_budget(tiny_config, name):
     cfg = Config.fromfile(str(CONFIG_DIR / name))
     dsct = Config.fromfile(str(tiny_config))
@@ -425,3 +427,88 @@ def test_detector_sees_its_own_normalisation(tiny_detector):
                                              recogniser.data_preprocessor)
     torch.testing.assert_close(converted, theirs, atol=1e-3, rtol=1e-4)
     assert not torch.allclose(ours, theirs, atol=1e-1)
+
+
+def test_surround_config_differs_only_in_what_the_context_reads():
+    image = MODELS.build(load_model_cfg(SYNTH_CONFIG, tiny=False))
+    surround = MODELS.build(load_model_cfg(SURROUND_CONFIG, tiny=False))
+    assert image.context_source == 'image'
+    assert not hasattr(image, 'surround_crop')
+    assert surround.context_source == 'surround'
+    assert surround.surround_scale == 3.0
+    assert surround.surround_crop.output_size == surround.crop.output_size
+    shapes = {k: v.shape for k, v in image.state_dict().items()}
+    assert shapes == {k: v.shape for k, v in surround.state_dict().items()}
+
+
+@pytest.mark.parametrize('mode', CROP_MODES)
+def test_surround_crop_covers_the_enlarged_box(mode):
+    model = build(
+        SURROUND_CONFIG, crop_mode=mode, surround_size=(24, 24)).eval()
+    images = torch.rand(2, 3, IMG_SIZE, IMG_SIZE)
+    rois = torch.tensor([
+        [1., 24., 20., 32., 28.],  # 8 x 8 -> 24 x 24, inside the image
+        [0., 2., 52., 10., 60.],  # enlarged box leaves left and bottom
+    ])
+    crops = model.surround_crops(images, rois)
+    assert crops.shape == (2, 3, 24, 24)
+    torch.testing.assert_close(crops[0], images[1, :, 12:36, 16:40])
+    # enlarged: x -6..18, y 44..68 -> 6 columns left and 4 rows below pad
+    torch.testing.assert_close(crops[1, :, :20, 6:], images[0, :, 44:, :18])
+    assert (crops[1, :, :, :6] == 0).all()
+    assert (crops[1, :, 20:, :] == 0).all()
+    assert model.surround_crops(images, rois[:0]).shape == (0, 3, 24, 24)
+
+
+@pytest.mark.parametrize('crop_mode', CROP_MODES)
+def test_surround_context_reads_the_enlarged_box_only(crop_mode):
+    box = [24, 24, 36, 40]  # 12 x 16 about (30, 32)
+    x1, y1, x2, y2 = 12, 8, 48, 56  # enlarged 3 x: 36 x 48
+    outside = torch.ones(IMG_SIZE, IMG_SIZE, dtype=torch.bool)
+    outside[y1 - BORDER_PX:y2 + BORDER_PX, x1 - BORDER_PX:x2 + BORDER_PX] = 0
+    around = torch.zeros(IMG_SIZE, IMG_SIZE, dtype=torch.bool)
+    around[y1:y2, x1:x2] = 1
+    around[box[1] - BORDER_PX:box[3] + BORDER_PX,
+           box[0] - BORDER_PX:box[2] + BORDER_PX] = 0
+    images = random_images(1, seed=0)
+    other = random_images(1, seed=1)
+    far, near = images.clone(), images.clone()
+    far[:, :, outside] = other[:, :, outside]
+    near[:, :, around] = other[:, :, around]
+
+    def emotions(model, imgs):
+        data = preprocess(model, imgs, [make_sample([box], 8)], False)
+        with torch.no_grad():
+            return model(**data, mode='predict')[0].pred_instances.emotions
+
+    model = build(SURROUND_CONFIG, crop_mode=crop_mode).eval()
+    reference = emotions(model, images)
+    torch.testing.assert_close(emotions(model, far), reference)
+    assert not torch.allclose(emotions(model, near), reference)
+
+
+def test_surround_loss_reaches_both_branches_and_handles_no_subjects():
+    model = build(SURROUND_CONFIG).train()
+    samples = [
+        make_sample([[4, 4, 30, 40], [30, 10, 60, 60]], 8, seed=0),
+        make_sample(torch.zeros(0, 4), 8, seed=1)
+    ]
+    data = preprocess(model, random_images(2), samples, True)
+    loss = model(**data, mode='loss')['loss_emotion']
+    assert torch.isfinite(loss) and loss > 0
+    loss.backward()
+    for branch in (model.body_backbone, model.context_backbone):
+        grad = sum(p.grad.abs().sum() for p in branch.parameters()
+                   if p.grad is not None)
+        assert grad > 0, type(branch).__name__
+    empty = preprocess(model, random_images(1), samples[1:], False)
+    with torch.no_grad():
+        pred = model(**empty, mode='predict')[0].pred_instances
+    assert pred.emotions.shape == (0, 8)
+
+
+def test_bad_surround_settings_are_refused():
+    with pytest.raises(ValueError, match='context_source'):
+        build(context_source='scene')
+    with pytest.raises(ValueError, match='surround_scale'):
+        build(SURROUND_CONFIG, surround_scale=0.5)

@@ -1,12 +1,14 @@
 """The two-stage baseline: subject boxes first, then crop + context CNNs."""
 import copy
+import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
+import torch.nn.functional as F
 from mmdet.models.detectors import BaseDetector
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample, OptSampleList, SampleList
-from mmdet.structures.bbox import bbox2roi, get_box_tensor
+from mmdet.structures.bbox import bbox2roi, bbox_rescale, get_box_tensor
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
@@ -17,6 +19,7 @@ from ..layers.subject_crop import SubjectCrop
 from .frozen_subject_detector import FrozenSubjectDetector
 
 BOX_SOURCES = ('gt', 'detector')
+CONTEXT_SOURCES = ('image', 'surround')
 
 
 @MODELS.register_module()
@@ -36,6 +39,18 @@ class TwoStageEmotionRecognizer(BaseDetector):
     built: the crop-only variant of the context ablation, whose prediction
     depends only on the pixels inside the subject box (plus the one pixel
     that bilinear resampling reads at the box border).
+
+    With ``context_source='surround'`` the context branch reads, instead of
+    the whole image, a crop of the subject box enlarged ``surround_scale``
+    times about its centre (the "body + surrounding" input of context-aware
+    two-stage methods); it then runs once per subject. Where the enlarged
+    box leaves the image the crop is padded with zeros of the normalised
+    input, i.e. the data preprocessor's mean colour (the value batch padding
+    has too)::
+
+        subject box crops ─────── body CNN ──── avg pool ─┐
+                                                          ├─ concat ─ MLP
+        enlarged box crops ────── context CNN ─ avg pool ─┘
 
     Subject boxes:
 
@@ -69,6 +84,15 @@ class TwoStageEmotionRecognizer(BaseDetector):
             :class:`SubjectCrop`. Defaults to ``'roi_align'``.
         use_context (bool): Whether to build and use the context branch.
             Defaults to True.
+        context_source (str): What the context branch reads: ``'image'``
+            (the whole image, once per image) or ``'surround'`` (an enlarged
+            box around each subject). Defaults to ``'image'``.
+        surround_scale (float): How many times the subject box is enlarged
+            (width and height, about its centre) for ``'surround'``.
+            Defaults to 3.0.
+        surround_size (tuple[int, int], optional): (height, width) the
+            enlarged-box crops are resampled to; None takes ``crop_size``.
+            Defaults to None.
         box_source (str): Where ``predict`` takes subject boxes from:
             ``'gt'`` or ``'detector'``. Defaults to ``'gt'``.
         detector (dict, optional): Keyword arguments of
@@ -87,6 +111,9 @@ class TwoStageEmotionRecognizer(BaseDetector):
                  crop_size: Tuple[int, int] = (128, 128),
                  crop_mode: str = 'roi_align',
                  use_context: bool = True,
+                 context_source: str = 'image',
+                 surround_scale: float = 3.0,
+                 surround_size: Optional[Tuple[int, int]] = None,
                  box_source: str = 'gt',
                  detector: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
@@ -102,7 +129,16 @@ class TwoStageEmotionRecognizer(BaseDetector):
         if use_context and context_backbone is None:
             raise ValueError('use_context=True needs a context_backbone '
                              'config')
+        if context_source not in CONTEXT_SOURCES:
+            raise ValueError(f'context_source must be one of '
+                             f'{CONTEXT_SOURCES}, got {context_source!r}')
+        if surround_scale < 1:
+            raise ValueError('surround_scale must be at least 1 (the '
+                             f'enlarged box holds the subject), got '
+                             f'{surround_scale}')
         self.use_context = use_context
+        self.context_source = context_source
+        self.surround_scale = float(surround_scale)
         self.box_source = box_source
         self.body_backbone = MODELS.build(body_backbone)
         branch_channels = [self._feature_channels(self.body_backbone)]
@@ -114,6 +150,9 @@ class TwoStageEmotionRecognizer(BaseDetector):
         head_cfg.update(in_channels=branch_channels)
         self.emotion_head: LateFusionEmotionHead = MODELS.build(head_cfg)
         self.crop = SubjectCrop(crop_size, mode=crop_mode)
+        if use_context and context_source == 'surround':
+            self.surround_crop = SubjectCrop(
+                surround_size or crop_size, mode=crop_mode)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.subject_detector: Optional[FrozenSubjectDetector] = (
             FrozenSubjectDetector(
@@ -150,6 +189,55 @@ class TwoStageEmotionRecognizer(BaseDetector):
         last_level = backbone(images)[-1]  # [N, feat_dim, h, w]
         return self.pool(last_level).flatten(1)  # [N, feat_dim]
 
+    def surround_crops(self, batch_inputs: Tensor, rois: Tensor) -> Tensor:
+        """Crops of the subject boxes enlarged ``surround_scale`` times.
+
+        The images are padded with zeros just enough for every enlarged box
+        to lie inside, so that the part of a box outside its image reads
+        zeros instead of being clipped off.
+
+        Args:
+            batch_inputs (Tensor): Preprocessed images, [B, 3, H, W].
+            rois (Tensor): [K, 5], rows (image index, x1, y1, x2, y2) in
+                pixels of ``batch_inputs``.
+
+        Returns:
+            Tensor: [K, 3, surround_h, surround_w].
+        """
+        enlarged = bbox_rescale(rois, self.surround_scale)  # [K, 5]
+        if enlarged.size(0) == 0:
+            return self.surround_crop(batch_inputs, enlarged)
+        height, width = batch_inputs.shape[-2:]
+        overshoot = torch.cat([
+            -enlarged[:, 1:3].flatten(),
+            (enlarged[:, 3] - width),
+            (enlarged[:, 4] - height),
+        ]).max().item()
+        margin = max(0, int(math.ceil(overshoot))) + 1  # + resampling ring
+        padded = F.pad(batch_inputs, (margin, ) * 4)  # [B, 3, H + 2m, W + 2m]
+        shifted = enlarged.clone()
+        shifted[:, 1:] += margin
+        return self.surround_crop(padded, shifted)
+
+    def _context_feat(self, batch_inputs: Tensor, rois: Tensor) -> Tensor:
+        """Context features of every subject.
+
+        Args:
+            batch_inputs (Tensor): Preprocessed images, [B, 3, H, W].
+            rois (Tensor): [K, 5] subject rois in pixels of
+                ``batch_inputs``.
+
+        Returns:
+            Tensor: [K, C_context].
+        """
+        if self.context_source == 'image':
+            images = self._pooled(self.context_backbone, batch_inputs)
+            return images[rois[:, 0].long()]  # [K, C_context]
+        if rois.size(0) == 0:
+            return rois.new_zeros((0, self.emotion_head.in_channels[1]))
+        return self._pooled(self.context_backbone,
+                            self.surround_crops(batch_inputs, rois))
+
     def extract_feat(self, batch_inputs: Tensor,
                      subject_boxes: Sequence[Tensor]) -> List[Tensor]:
         """Pooled features of every subject, one tensor per branch.
@@ -172,9 +260,7 @@ class TwoStageEmotionRecognizer(BaseDetector):
             body = self._pooled(self.body_backbone, crops)  # [K, C_body]
         branch_feats = [body]
         if self.use_context:
-            images = self._pooled(self.context_backbone, batch_inputs)
-            image_index = rois[:, 0].long()  # [K]
-            branch_feats.append(images[image_index])  # [K, C_context]
+            branch_feats.append(self._context_feat(batch_inputs, rois))
         return branch_feats
 
     def loss(self, batch_inputs: Tensor,
