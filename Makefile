@@ -23,7 +23,20 @@ LINT_BIN := $(LINT_VENV)/bin
 LINT_STAMP := $(LINT_VENV)/.mmdsct-lint-installed
 LINT_PATHS ?= mmdsct tools tests configs
 
-.PHONY: install test demo lint clean-venv
+# `make context-benchmark [BUDGET=long]`: context-only APs, learning
+# curves, parameters and CPU latency of CONTEXT_MODELS at the demo's budget
+# or the long one (tools/analysis_tools/context_benchmark.py; it reuses
+# finished runs and trains missing ones; output in
+# work_dirs/context_benchmark/$(BUDGET)). Run it alone on the machine.
+BUDGET ?= demo
+CONTEXT_MODELS_demo := configs/dsct/dsct_tiny_synth.py=work_dirs/demo
+CONTEXT_MODELS_long := configs/dsct/dsct_tiny_synth.py
+CONTEXT_MODELS_TWO_STAGE := configs/two_stage/two-stage_r18_synth.py \
+    configs/two_stage/two-stage_r18-crop-only_synth.py \
+    configs/two_stage/two-stage_r18-surround_synth.py
+CONTEXT_MODELS ?= $(CONTEXT_MODELS_$(BUDGET)) $(CONTEXT_MODELS_TWO_STAGE)
+
+.PHONY: install test demo lint clean-venv context-benchmark
 
 install: $(STAMP)
 
@@ -42,6 +55,10 @@ test: install
 
 demo: install
 	$(PY) tools/misc/run_demo.py
+
+context-benchmark: install
+	$(PY) tools/analysis_tools/context_benchmark.py $(CONTEXT_MODELS) \
+	    --budget $(BUDGET)
 
 lint: $(LINT_STAMP)
 	@status=0; \
