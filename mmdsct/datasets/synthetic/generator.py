@@ -32,6 +32,7 @@ from ..emotion_coco_writer import EmotionCocoWriter
 from .draw import render_scene
 from .rules import rule_document, rules_for
 from .scene import Geometry, Scene, sample_scene
+from .vad_rules import subject_vad, vad_rule_document
 
 SPLIT_STREAMS = {'train': 0, 'test': 1}
 DEFAULT_IMAGE_SIZE = 128
@@ -83,7 +84,7 @@ def generate_split(
                 max_subjects=max_subjects,
                 decoy_prob=decoy_prob,
                 geometry=geometry.to_dict()),
-            synthetic_rules=rule_document(rules)))
+            synthetic_rules=_rule_document(rules)))
     image_dir = osp.join(out_dir, 'images', split)
     os.makedirs(image_dir, exist_ok=True)
     for index in tqdm(range(num_images), desc=f'synth {split}', unit='img'):
@@ -98,15 +99,31 @@ def generate_split(
     return writer
 
 
+def _rule_document(rules) -> dict:
+    """The ``synthetic_rules`` entry; multi-label data documents its VAD."""
+    document = rule_document(rules)
+    if rules.multi_label:
+        document['vad'] = vad_rule_document()
+    return document
+
+
 def _add_subjects(writer: EmotionCocoWriter, image_id: int, scene: Scene,
                   rules) -> None:
-    """Add every subject of a scene with the label its cues give."""
+    """Add every subject of a scene with the labels its cues give.
+
+    Multi-label subjects also get their ``vad`` (:mod:`.vad_rules`),
+    computed from the same cues: nothing more is drawn.
+    """
     layout = scene.layout
     for box, appearance, context in zip(layout.boxes, layout.appearances,
                                         scene.contexts):
         label = rules.label(appearance, context, scene.night)
         if rules.multi_label:
-            writer.add_subject(image_id, box, emotions=label)
+            writer.add_subject(
+                image_id,
+                box,
+                emotions=label,
+                vad=subject_vad(appearance, context, scene.night))
         else:
             writer.add_subject(image_id, box, emotion=label)
 
