@@ -1,7 +1,10 @@
 """The DSCT head: emotion logits and boxes on the subject tokens."""
-from typing import Dict, List, Optional, Tuple
+import hashlib
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
+import torch.nn as nn
 from mmdet.models.dense_heads import DeformableDETRHead
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
@@ -10,13 +13,15 @@ from mmdet.utils import InstanceList, reduce_mean
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from ...structures import (EMOTIONS_FIELD, SUBJECT_CLASSES, SUBJECT_LABEL,
-                           num_emotion_logits)
+from ...structures import (EMOTIONS_FIELD, NUM_VAD_DIMENSIONS, SUBJECT_CLASSES,
+                           SUBJECT_LABEL, VAD_FIELD, num_emotion_logits)
 
 # DSCT detects a single class, the subject.
 NUM_DETECTION_CLASSES = len(SUBJECT_CLASSES)
 # What the losses are divided by (see DSCTHead.loss_by_feat_single).
 LOSS_NORMALIZERS = ('num_gt', 'num_matched')
+#: EMOTIC's scale of valence, arousal and dominance.
+DEFAULT_VAD_RANGE = (1.0, 10.0)
 
 
 @MODELS.register_module()
@@ -49,12 +54,33 @@ class DSCTHead(DeformableDETRHead):
     unmatched; they still count. ``loss_normalizer='num_matched'`` divides
     by the number of matched queries instead, as mmdet's DETR heads do.
 
+    Optional VAD branch (``with_vad=True``; off in the faithful configs, and
+    then the head builds and computes exactly what it does without it): a
+    2-layer MLP on the subject tokens, shared across the decoder layers,
+    predicts valence, arousal and dominance as ``low + (high - low) *
+    sigmoid(x)`` with ``(low, high) = vad_range`` (EMOTIC: 1-10), reported
+    as ``pred_instances.vad``. ``loss_vad`` (an L1 or smooth-L1 loss) is
+    computed on the [0, 1] scale, ``(vad - low) / (high - low)``, for the
+    matched queries whose subject has VAD (``gt_instances.vad``; a missing
+    field or a NaN value gives no loss and no gradient), averaged over those
+    values (``loss_vad`` and ``d{i}.loss_vad``). The matching is the one of
+    the other losses: its cost has no VAD term. The branch is created after
+    the other layers, and created and initialised without drawing from
+    torch's global random stream, so every other parameter starts as it
+    does without the branch.
+
     Args:
         num_emotions (int): Number C of emotion classes.
         multi_label (bool): Multi-hot (True) or one-hot (False) emotion
             targets. Defaults to True.
         loss_normalizer (str): ``'num_gt'`` (the authors') or
             ``'num_matched'`` (mmdet's). Defaults to ``'num_gt'``.
+        with_vad (bool): Add the VAD branch. Defaults to False.
+        vad_range (Sequence[float]): ``(low, high)`` of the dataset's VAD
+            scale. Defaults to (1.0, 10.0).
+        loss_vad (dict): Config of the VAD loss (``L1Loss`` or
+            ``SmoothL1Loss``), used with ``with_vad``. Defaults to
+            ``dict(type='L1Loss', loss_weight=1.0)``.
         **kwargs: The arguments of
             :class:`~mmdet.models.dense_heads.DeformableDETRHead` except
             ``num_classes`` (DSCT detects one class, the subject).
@@ -65,6 +91,9 @@ class DSCTHead(DeformableDETRHead):
                  num_emotions: int,
                  multi_label: bool = True,
                  loss_normalizer: str = 'num_gt',
+                 with_vad: bool = False,
+                 vad_range: Sequence[float] = DEFAULT_VAD_RANGE,
+                 loss_vad: Optional[dict] = None,
                  **kwargs) -> None:
         if kwargs.pop('num_classes', NUM_DETECTION_CLASSES) != \
                 NUM_DETECTION_CLASSES:
@@ -76,16 +105,72 @@ class DSCTHead(DeformableDETRHead):
         if loss_normalizer not in LOSS_NORMALIZERS:
             raise ValueError(f'loss_normalizer must be one of '
                              f'{LOSS_NORMALIZERS}, got {loss_normalizer!r}.')
+        if len(vad_range) != 2 or not vad_range[0] < vad_range[1]:
+            raise ValueError('vad_range must be (low, high) with low < '
+                             f'high, got {vad_range!r}.')
         self.loss_normalizer = loss_normalizer
         self.num_emotions = num_emotions
         self.multi_label = multi_label
+        self.with_vad = with_vad
+        self.vad_range = (float(vad_range[0]), float(vad_range[1]))
         super().__init__(*args, num_classes=NUM_DETECTION_CLASSES, **kwargs)
+        if with_vad:
+            self.loss_vad = MODELS.build(
+                loss_vad or dict(type='L1Loss', loss_weight=1.0))
 
     def _init_layers(self) -> None:
-        """Build the shared emotion head and box MLP."""
+        """Build the shared emotion head and box MLP, then the VAD branch."""
         self.cls_out_channels = num_emotion_logits(self.num_emotions,
                                                    self.multi_label)
         super()._init_layers()
+        if self.with_vad:
+            # forked: the global stream stays where it was, so the layers
+            # built after the head start as they do without the branch
+            with torch.random.fork_rng(devices=[]):
+                self.vad_branch = nn.Sequential(
+                    nn.Linear(self.embed_dims, self.embed_dims), nn.ReLU(),
+                    nn.Linear(self.embed_dims, NUM_VAD_DIMENSIONS))
+            self._init_vad_branch()
+
+    def init_weights(self) -> None:
+        """Initialise as Deformable DETR's head, then the VAD branch."""
+        super().init_weights()
+        if self.with_vad:
+            self._init_vad_branch()
+
+    def _init_vad_branch(self) -> None:
+        """PyTorch's default Linear init, the last bias 0 (mid-scale).
+
+        The draws come from a private generator seeded by a hash of torch's
+        global random state, which is read and not advanced: the branch is
+        reproducible under ``torch.manual_seed`` and takes nothing from the
+        other layers' initialisation.
+        """
+        state = torch.get_rng_state().numpy().tobytes()
+        seed = int.from_bytes(
+            hashlib.sha256(state + b'vad_branch').digest()[:8], 'little')
+        generator = torch.Generator().manual_seed(seed % 2**63)
+        for layer in self.vad_branch:
+            if isinstance(layer, nn.Linear):
+                nn.init.kaiming_uniform_(
+                    layer.weight, a=math.sqrt(5), generator=generator)
+                bound = 1 / math.sqrt(layer.in_features)
+                nn.init.uniform_(
+                    layer.bias, -bound, bound, generator=generator)
+        nn.init.zeros_(self.vad_branch[-1].bias)
+
+    def forward_vad(self, hidden_states: Tensor) -> Tensor:
+        """VAD of every decoder layer on the [0, 1] scale.
+
+        Args:
+            hidden_states (Tensor): Subject tokens of every decoder layer,
+                [num_layers, bs, num_subject, dim].
+
+        Returns:
+            Tensor: ``sigmoid`` outputs, [num_layers, bs, num_subject, 3];
+            ``vad_range`` maps them to the dataset's scale.
+        """
+        return self.vad_branch(hidden_states).sigmoid()
 
     def forward(
         self,
@@ -142,8 +227,96 @@ class DSCTHead(DeformableDETRHead):
             dict[str, Tensor]: ``loss_cls``, ``loss_bbox``, ``loss_iou`` of
             the last layer and ``d{i}.loss_*`` of the others.
         """
-        return super().loss(hidden_states, references, enc_outputs_class,
-                            enc_outputs_coord, batch_data_samples)
+        batch_gt_instances = [s.gt_instances for s in batch_data_samples]
+        batch_img_metas = [s.metainfo for s in batch_data_samples]
+        outs = self(hidden_states, references)
+        losses = self.loss_by_feat(*outs, enc_outputs_class, enc_outputs_coord,
+                                   batch_gt_instances, batch_img_metas)
+        if self.with_vad:
+            losses.update(
+                self.loss_vad_by_feat(*outs, self.forward_vad(hidden_states),
+                                      batch_gt_instances, batch_img_metas))
+        return losses
+
+    def loss_vad_by_feat(self, all_layers_cls_scores: Tensor,
+                         all_layers_bbox_preds: Tensor,
+                         all_layers_vad_preds: Tensor,
+                         batch_gt_instances: InstanceList,
+                         batch_img_metas: List[dict]) -> Dict[str, Tensor]:
+        """VAD loss of every decoder layer, on that layer's matching.
+
+        Args:
+            all_layers_cls_scores (Tensor): Emotion logits,
+                [num_layers, bs, num_queries, cls_out_channels].
+            all_layers_bbox_preds (Tensor): Normalised (cx, cy, w, h),
+                [num_layers, bs, num_queries, 4].
+            all_layers_vad_preds (Tensor): VAD on the [0, 1] scale,
+                [num_layers, bs, num_queries, 3].
+            batch_gt_instances (list[InstanceData]): Ground truth per image,
+                with ``vad`` [num_gts, 3] where the data has it.
+            batch_img_metas (list[dict]): Meta information per image.
+
+        Returns:
+            dict[str, Tensor]: ``loss_vad`` of the last layer and
+            ``d{i}.loss_vad`` of the others.
+        """
+        losses = {}
+        num_layers = all_layers_vad_preds.size(0)
+        for layer in range(num_layers):
+            name = 'loss_vad' if layer == num_layers - 1 else \
+                f'd{layer}.loss_vad'
+            losses[name] = self.loss_vad_single(all_layers_cls_scores[layer],
+                                                all_layers_bbox_preds[layer],
+                                                all_layers_vad_preds[layer],
+                                                batch_gt_instances,
+                                                batch_img_metas)
+        return losses
+
+    def loss_vad_single(self, cls_scores: Tensor, bbox_preds: Tensor,
+                        vad_preds: Tensor, batch_gt_instances: InstanceList,
+                        batch_img_metas: List[dict]) -> Tensor:
+        """VAD loss of one decoder layer.
+
+        Only matched queries whose subject has a finite VAD value count;
+        the others get weight 0 and a finite placeholder target, hence no
+        gradient. The loss is averaged over the counted values (averaged
+        over the processes, at least 1).
+
+        Args:
+            cls_scores (Tensor): Emotion logits,
+                [bs, num_queries, cls_out_channels].
+            bbox_preds (Tensor): Normalised (cx, cy, w, h),
+                [bs, num_queries, 4].
+            vad_preds (Tensor): VAD on the [0, 1] scale,
+                [bs, num_queries, 3].
+            batch_gt_instances (list[InstanceData]): Ground truth per image.
+            batch_img_metas (list[dict]): Meta information per image.
+
+        Returns:
+            Tensor: The weighted loss, a scalar.
+        """
+        targets = torch.zeros_like(vad_preds)
+        weights = torch.zeros_like(vad_preds)
+        low, high = self.vad_range
+        for i, gt_instances in enumerate(batch_gt_instances):
+            if VAD_FIELD not in gt_instances or len(gt_instances) == 0:
+                continue
+            pos_inds, _, pos_gt_inds = self._match(cls_scores[i],
+                                                   bbox_preds[i], gt_instances,
+                                                   batch_img_metas[i])
+            gt_vad = gt_instances[VAD_FIELD][pos_gt_inds].to(vad_preds)
+            known = torch.isfinite(gt_vad)
+            targets[i, pos_inds] = torch.where(known,
+                                               (gt_vad - low) / (high - low),
+                                               torch.zeros_like(gt_vad))
+            weights[i, pos_inds] = known.to(vad_preds.dtype)
+        avg_factor = torch.clamp(
+            reduce_mean(weights.sum().detach()), min=1).item()
+        return self.loss_vad(
+            vad_preds.reshape(-1, NUM_VAD_DIMENSIONS),
+            targets.reshape(-1, NUM_VAD_DIMENSIONS),
+            weights.reshape(-1, NUM_VAD_DIMENSIONS),
+            avg_factor=avg_factor)
 
     def loss_by_feat_single(self, cls_scores: Tensor, bbox_preds: Tensor,
                             batch_gt_instances: InstanceList,
@@ -233,15 +406,8 @@ class DSCTHead(DeformableDETRHead):
         img_h, img_w = img_meta['img_shape']
         factor = bbox_pred.new_tensor([img_w, img_h, img_w, img_h])[None]
         num_queries = bbox_pred.size(0)
-        pred_instances = InstanceData(
-            scores=cls_score, bboxes=bbox_cxcywh_to_xyxy(bbox_pred) * factor)
-        assign_result = self.assigner.assign(
-            pred_instances=pred_instances,
-            gt_instances=gt_instances,
-            img_meta=img_meta)
-        pos_inds = torch.nonzero(assign_result.gt_inds > 0).squeeze(-1)
-        neg_inds = torch.nonzero(assign_result.gt_inds == 0).squeeze(-1)
-        pos_gt_inds = assign_result.gt_inds[pos_inds] - 1
+        pos_inds, neg_inds, pos_gt_inds = self._match(cls_score, bbox_pred,
+                                                      gt_instances, img_meta)
 
         emotion_targets = cls_score.new_zeros(
             (num_queries, self.cls_out_channels))
@@ -259,6 +425,36 @@ class DSCTHead(DeformableDETRHead):
                                                      factor)
         return (emotion_targets, emotion_weights, bbox_targets, bbox_weights,
                 pos_inds, neg_inds)
+
+    def _match(self, cls_score: Tensor, bbox_pred: Tensor,
+               gt_instances: InstanceData,
+               img_meta: dict) -> Tuple[Tensor, Tensor, Tensor]:
+        """Hungarian matching of one image's subject queries.
+
+        Args:
+            cls_score (Tensor): Emotion logits,
+                [num_queries, cls_out_channels].
+            bbox_pred (Tensor): Normalised (cx, cy, w, h),
+                [num_queries, 4].
+            gt_instances (InstanceData): Ground truth of the image.
+            img_meta (dict): Meta information (``img_shape``).
+
+        Returns:
+            tuple[Tensor, Tensor, Tensor]: ``pos_inds`` (matched queries),
+            ``neg_inds`` (the others) and ``pos_gt_inds`` (the subject of
+            each matched query), all long.
+        """
+        img_h, img_w = img_meta['img_shape']
+        factor = bbox_pred.new_tensor([img_w, img_h, img_w, img_h])[None]
+        pred_instances = InstanceData(
+            scores=cls_score, bboxes=bbox_cxcywh_to_xyxy(bbox_pred) * factor)
+        assign_result = self.assigner.assign(
+            pred_instances=pred_instances,
+            gt_instances=gt_instances,
+            img_meta=img_meta)
+        pos_inds = torch.nonzero(assign_result.gt_inds > 0).squeeze(-1)
+        neg_inds = torch.nonzero(assign_result.gt_inds == 0).squeeze(-1)
+        return pos_inds, neg_inds, assign_result.gt_inds[pos_inds] - 1
 
     def predict(
             self,
@@ -290,12 +486,15 @@ class DSCTHead(DeformableDETRHead):
         """
         batch_img_metas = [sample.metainfo for sample in batch_data_samples]
         outs = self(hidden_states, references)
+        vad_preds = self.forward_vad(hidden_states[-1:]) \
+            if self.with_vad else None
         return self.predict_by_feat(
             *outs,
             batch_img_metas=batch_img_metas,
             rescale=rescale,
             spatial_context_points=spatial_context_points,
-            semantic_context_points=semantic_context_points)
+            semantic_context_points=semantic_context_points,
+            all_layers_vad_preds=vad_preds)
 
     def predict_by_feat(
             self,
@@ -304,7 +503,8 @@ class DSCTHead(DeformableDETRHead):
             batch_img_metas: List[Dict],
             rescale: bool = False,
             spatial_context_points: Optional[Tensor] = None,
-            semantic_context_points: Optional[Tensor] = None) -> InstanceList:
+            semantic_context_points: Optional[Tensor] = None,
+            all_layers_vad_preds: Optional[Tensor] = None) -> InstanceList:
         """Turn the last layer's outputs into per-image predictions.
 
         Args:
@@ -318,6 +518,9 @@ class DSCTHead(DeformableDETRHead):
                 [bs, num_subject, K_sp, 2], normalised.
             semantic_context_points (Tensor, optional):
                 [bs, num_subject, K_sm, 2], normalised.
+            all_layers_vad_preds (Tensor, optional): VAD on the [0, 1]
+                scale, [num_layers, bs, num_subject, 3] (the last layer is
+                used); None without the VAD branch.
 
         Returns:
             list[InstanceData]: One per image.
@@ -331,11 +534,13 @@ class DSCTHead(DeformableDETRHead):
             spatial_context_points = no_points
         if semantic_context_points is None:
             semantic_context_points = no_points
+        vad_preds = None if all_layers_vad_preds is None else \
+            all_layers_vad_preds[-1]
         return [
-            self._predict_by_feat_single(cls_scores[i], bbox_preds[i],
-                                         img_meta, rescale,
-                                         spatial_context_points[i],
-                                         semantic_context_points[i])
+            self._predict_by_feat_single(
+                cls_scores[i], bbox_preds[i], img_meta, rescale,
+                spatial_context_points[i], semantic_context_points[i],
+                None if vad_preds is None else vad_preds[i])
             for i, img_meta in enumerate(batch_img_metas)
         ]
 
@@ -363,7 +568,8 @@ class DSCTHead(DeformableDETRHead):
             img_meta: dict,
             rescale: bool = True,
             spatial_context_points: Optional[Tensor] = None,
-            semantic_context_points: Optional[Tensor] = None) -> InstanceData:
+            semantic_context_points: Optional[Tensor] = None,
+            vad_pred: Optional[Tensor] = None) -> InstanceData:
         """Predictions of one image, sorted by subject score.
 
         Args:
@@ -377,6 +583,8 @@ class DSCTHead(DeformableDETRHead):
                 [num_subject, K_sp, 2].
             semantic_context_points (Tensor, optional): Normalised points,
                 [num_subject, K_sm, 2].
+            vad_pred (Tensor, optional): VAD on the [0, 1] scale,
+                [num_subject, 3].
 
         Returns:
             InstanceData: ``bboxes`` [n, 4] xyxy (clamped to the image),
@@ -388,7 +596,8 @@ class DSCTHead(DeformableDETRHead):
             ``query_index`` [n] (the subject query of each row),
             ``emotion_logits`` [n, C] (the subject logit left out) and
             ``bboxes_unclamped`` [n, 4] (see :meth:`_official_boxes`), and
-            ``num_queries`` in the metainfo.
+            ``num_queries`` in the metainfo. With ``vad_pred``, ``vad``
+            [n, 3] (valence, arousal, dominance) in ``vad_range``.
         """
         num_subject = cls_score.shape[0]
         max_per_img = (self.test_cfg or {}).get('max_per_img', num_subject)
@@ -419,6 +628,9 @@ class DSCTHead(DeformableDETRHead):
             if points is None:
                 points = bbox_pred.new_zeros((num_subject, 0, 2))
             results[name] = points[order] * size
+        if vad_pred is not None:
+            low, high = self.vad_range
+            results[VAD_FIELD] = low + (high - low) * vad_pred[order]
         return results
 
     @staticmethod
