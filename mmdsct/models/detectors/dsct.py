@@ -68,6 +68,10 @@ class DSCT(DeformableDETR):
             another registered decoder with the same interface).
     """
 
+    #: Deformable DETR switches that must stay False (DSCTFollow refines
+    #: boxes).
+    unsupported_flags = ('with_box_refine', 'as_two_stage')
+
     def __init__(self,
                  *args,
                  num_context_queries: int = 300,
@@ -76,7 +80,7 @@ class DSCT(DeformableDETR):
         if 'num_queries' in kwargs:
             raise TypeError('DSCT takes num_context_queries and '
                             'num_subject_queries instead of num_queries.')
-        for name in ('with_box_refine', 'as_two_stage'):
+        for name in self.unsupported_flags:
             if kwargs.get(name, False):
                 raise ValueError(f'DSCT does not support {name}=True.')
         if num_context_queries < 1 or num_subject_queries < 1:
