@@ -16,6 +16,7 @@ from .subject_box_ap import COCO_STAT_NAMES, ImageBoxes, subject_box_ap
 from .subject_matching import (UNMATCHED, box_iou, gather_matched_rows,
                                match_highest_iou, match_one_to_one)
 from .top1_accuracy import MISSED, confusion_matrix, top1_accuracy, top1_hits
+from .vad_mean import load_vad_mean, vad_mean
 
 __all__ = [
     'average_precision', 'binary_average_precision', 'mean_average_precision',
@@ -27,5 +28,6 @@ __all__ = [
     'official_mean_average_precision', 'official_probabilities',
     'sklearn_average_precision', 'box_iou_plus_one', 'match_last_highest_iou',
     'DEFAULT_THRESHOLD', 'decision_thresholds_array', 'f1_per_class',
-    'fit_decision_thresholds', 'macro_f1', 'predict_label_sets'
+    'fit_decision_thresholds', 'macro_f1', 'predict_label_sets',
+    'load_vad_mean', 'vad_mean'
 ]

@@ -10,8 +10,9 @@ from mmengine.logging import MessageHub, print_log
 from ...structures import VAD_DIMENSIONS, EmotionSpec
 from ..functional import (MISSED, ImageBoxes, average_precision,
                           confusion_matrix, label_prevalence,
-                          load_label_prevalence, mean_average_precision,
-                          subject_box_ap, top1_accuracy)
+                          load_label_prevalence, load_vad_mean,
+                          mean_average_precision, subject_box_ap,
+                          top1_accuracy, vad_mean)
 from ..functional.decision_thresholds import (decision_thresholds_array,
                                               f1_per_class, macro_f1,
                                               predict_label_sets)
@@ -63,6 +64,10 @@ class EmotionMetric(BaseMetric):
     - ``vad_mae_valence``, ``vad_mae_arousal``, ``vad_mae_dominance``,
       ``vad_mae`` (their mean): GT-matched mean absolute VAD error, when
       the model predicts VAD and the data has it.
+    - ``vad_mae_mean_baseline_<dimension>``, ``vad_mae_mean_baseline``: the
+      error, on the same GT subjects, of predicting for everyone the mean
+      VAD of ``prevalence_ann_file`` (the training split), or of the
+      evaluated split's own GT when that file is not given or has no VAD.
     - ``macro_F1``, only with ``thresholds``: the mean over classes (those
       with positives) of the F1 of the GT-matched predicted label sets:
       classes at or above their decision threshold (multi-label data), the
@@ -178,7 +183,7 @@ class EmotionMetric(BaseMetric):
         box_stats, coco_summary = self._subject_box_stats(results)
         figures['bbox_mAP'] = box_stats['mAP'] * PERCENT
         figures['bbox_mAP_50'] = box_stats['mAP_50'] * PERCENT
-        figures.update(self._vad_figures(subjects))
+        figures.update(self._vad_figures(subjects, class_names))
         figures.update(self._threshold_figures(spec, subjects))
         print_log(
             'Subject box AP (pycocotools):\n' + coco_summary, logger='current')
@@ -419,25 +424,30 @@ class EmotionMetric(BaseMetric):
             macro_f1(f1_per_class(labels, subjects.targets)) * PERCENT
         }
 
-    @staticmethod
-    def _vad_figures(subjects: SubjectScores) -> dict:
-        """Mean absolute VAD error per dimension, GT-matched."""
+    def _vad_figures(self, subjects: SubjectScores,
+                     class_names: List[str]) -> dict:
+        """Mean absolute VAD error per dimension, GT-matched, and that of
+        the mean-VAD baseline on the same subjects."""
         if subjects.pred_vad is None:
             return {}
         errors = np.abs(subjects.pred_vad - subjects.gt_vad)  # [G, 3]
         known = ~np.isnan(errors)  # [G, 3]
         if not known.any():
             return {}
-        mae = [
-            float(errors[known[:, d],
-                         d].mean()) if known[:, d].any() else float('nan')
-            for d in range(len(VAD_DIMENSIONS))
-        ]
-        figures = {
-            f'vad_mae_{name}': value
-            for name, value in zip(VAD_DIMENSIONS, mae)
-        }
-        figures['vad_mae'] = float(np.nanmean(mae))
+        figures = _mean_errors('vad_mae', errors, known)
+        mean = vad_mean(subjects.gt_vad)
+        if self.prevalence_ann_file is not None:
+            train_mean = load_vad_mean(self.prevalence_ann_file, class_names)
+            if np.isnan(train_mean).any():
+                print_log(
+                    f'{self.prevalence_ann_file} has no VAD: the VAD '
+                    'baseline uses the mean of the evaluated split',
+                    logger='current',
+                    level=logging.WARNING)
+            mean = np.where(np.isnan(train_mean), mean, train_mean)
+        figures.update(
+            _mean_errors('vad_mae_mean_baseline',
+                         np.abs(subjects.gt_vad - mean[None]), known))
         return figures
 
     @staticmethod
@@ -513,3 +523,29 @@ class EmotionMetric(BaseMetric):
             return
         path = write_metrics_json(report, out_dir, self.out_file_name)
         print_log(f'Emotion metrics written to {path}', logger='current')
+
+
+def _mean_errors(prefix: str, errors: np.ndarray,
+                 known: np.ndarray) -> Dict[str, float]:
+    """``<prefix>_<dimension>`` (mean of the known errors of each
+    dimension, NaN without any) and ``<prefix>`` (their mean).
+
+    Args:
+        prefix (str): Name of the figures.
+        errors (np.ndarray): Absolute errors, [G, 3].
+        known (np.ndarray): Which errors count, bool [G, 3].
+
+    Returns:
+        dict[str, float]: The four figures.
+    """
+    mae = [
+        float(errors[known[:, d],
+                     d].mean()) if known[:, d].any() else float('nan')
+        for d in range(len(VAD_DIMENSIONS))
+    ]
+    figures = {
+        f'{prefix}_{name}': value
+        for name, value in zip(VAD_DIMENSIONS, mae)
+    }
+    figures[prefix] = float(np.nanmean(mae))
+    return figures
