@@ -7,10 +7,13 @@ cannot be read are skipped and counted), a video file, or a webcam index
 (``0``); MODEL a config file or the name of a model of the zoo
 (``model-index.yml``); WEIGHTS a checkpoint file (or URL). Writes, through
 :class:`mmdsct.apis.EmotionInferencer`, one drawing per image
-(``D/<name>.png``: each subject's box, score and predicted emotions;
-``--draw-context`` adds the context points DSCT chose) or the annotated
+(``D/<name>.png``: each subject's box, score and predicted emotions, and
+its valence/arousal/dominance when the model predicts them, e.g. the
+configs of ``configs/dsct_vad``; ``--draw-context`` adds the context points
+DSCT chose) or the annotated
 video (``D/<name>.mp4``, ``.avi`` for an ``.avi`` input), and
-``D/predictions.json``. A single image or video that cannot be read is an
+``D/predictions.json`` (per subject ``bbox``, ``score``, ``emotions``,
+``labels`` and, with VAD, ``vad`` [v, a, d]). A single image or video that cannot be read is an
 error. ``--show`` shows the drawings (a webcam live; Esc or q stops it).
 """
 import argparse
