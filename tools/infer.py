@@ -10,11 +10,11 @@ cannot be read are skipped and counted), a video file, or a webcam index
 (``D/<name>.png``: each subject's box, score and predicted emotions, and
 its valence/arousal/dominance when the model predicts them, e.g. the
 configs of ``configs/dsct_vad``; ``--draw-context`` adds the context points
-DSCT chose) or the annotated
-video (``D/<name>.mp4``, ``.avi`` for an ``.avi`` input), and
-``D/predictions.json`` (per subject ``bbox``, ``score``, ``emotions``,
-``labels`` and, with VAD, ``vad`` [v, a, d]). A single image or video that cannot be read is an
-error. ``--show`` shows the drawings (a webcam live; Esc or q stops it).
+DSCT chose) or the annotated video (``D/<name>.mp4``, ``.avi`` for an
+``.avi`` input), and ``D/predictions.json`` (per subject ``bbox``,
+``score``, ``emotions``, ``labels`` and, with VAD, ``vad`` [v, a, d]). A
+single image or video that cannot be read is an error. ``--show`` shows
+the drawings (a webcam live; Esc or q stops it).
 """
 import argparse
 import os.path as osp
