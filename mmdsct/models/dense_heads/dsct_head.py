@@ -15,6 +15,7 @@ from torch import Tensor
 
 from ...structures import (EMOTIONS_FIELD, NUM_VAD_DIMENSIONS, SUBJECT_CLASSES,
                            SUBJECT_LABEL, VAD_FIELD, num_emotion_logits)
+from ..utils.vad_scale import check_vad_range, vad_from_unit, vad_to_unit
 
 # DSCT detects a single class, the subject.
 NUM_DETECTION_CLASSES = len(SUBJECT_CLASSES)
@@ -105,14 +106,11 @@ class DSCTHead(DeformableDETRHead):
         if loss_normalizer not in LOSS_NORMALIZERS:
             raise ValueError(f'loss_normalizer must be one of '
                              f'{LOSS_NORMALIZERS}, got {loss_normalizer!r}.')
-        if len(vad_range) != 2 or not vad_range[0] < vad_range[1]:
-            raise ValueError('vad_range must be (low, high) with low < '
-                             f'high, got {vad_range!r}.')
         self.loss_normalizer = loss_normalizer
         self.num_emotions = num_emotions
         self.multi_label = multi_label
         self.with_vad = with_vad
-        self.vad_range = (float(vad_range[0]), float(vad_range[1]))
+        self.vad_range = check_vad_range(vad_range)
         super().__init__(*args, num_classes=NUM_DETECTION_CLASSES, **kwargs)
         if with_vad:
             self.loss_vad = MODELS.build(
@@ -297,19 +295,15 @@ class DSCTHead(DeformableDETRHead):
         """
         targets = torch.zeros_like(vad_preds)
         weights = torch.zeros_like(vad_preds)
-        low, high = self.vad_range
         for i, gt_instances in enumerate(batch_gt_instances):
             if VAD_FIELD not in gt_instances or len(gt_instances) == 0:
                 continue
             pos_inds, _, pos_gt_inds = self._match(cls_scores[i],
                                                    bbox_preds[i], gt_instances,
                                                    batch_img_metas[i])
-            gt_vad = gt_instances[VAD_FIELD][pos_gt_inds].to(vad_preds)
-            known = torch.isfinite(gt_vad)
-            targets[i, pos_inds] = torch.where(known,
-                                               (gt_vad - low) / (high - low),
-                                               torch.zeros_like(gt_vad))
-            weights[i, pos_inds] = known.to(vad_preds.dtype)
+            targets[i, pos_inds], weights[i, pos_inds] = vad_to_unit(
+                gt_instances[VAD_FIELD][pos_gt_inds].to(vad_preds),
+                self.vad_range)
         avg_factor = torch.clamp(
             reduce_mean(weights.sum().detach()), min=1).item()
         return self.loss_vad(
@@ -629,8 +623,7 @@ class DSCTHead(DeformableDETRHead):
                 points = bbox_pred.new_zeros((num_subject, 0, 2))
             results[name] = points[order] * size
         if vad_pred is not None:
-            low, high = self.vad_range
-            results[VAD_FIELD] = low + (high - low) * vad_pred[order]
+            results[VAD_FIELD] = vad_from_unit(vad_pred[order], self.vad_range)
         return results
 
     @staticmethod
