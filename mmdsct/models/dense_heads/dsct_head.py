@@ -1,6 +1,4 @@
 """The DSCT head: emotion logits and boxes on the subject tokens."""
-import hashlib
-import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -15,6 +13,7 @@ from torch import Tensor
 
 from ...structures import (EMOTIONS_FIELD, NUM_VAD_DIMENSIONS, SUBJECT_CLASSES,
                            SUBJECT_LABEL, VAD_FIELD, num_emotion_logits)
+from ..utils.side_init import build_aside, reset_linear_aside
 from ..utils.vad_scale import check_vad_range, vad_from_unit, vad_to_unit
 
 # DSCT detects a single class, the subject.
@@ -124,10 +123,9 @@ class DSCTHead(DeformableDETRHead):
         if self.with_vad:
             # forked: the global stream stays where it was, so the layers
             # built after the head start as they do without the branch
-            with torch.random.fork_rng(devices=[]):
-                self.vad_branch = nn.Sequential(
-                    nn.Linear(self.embed_dims, self.embed_dims), nn.ReLU(),
-                    nn.Linear(self.embed_dims, NUM_VAD_DIMENSIONS))
+            self.vad_branch = build_aside(lambda: nn.Sequential(
+                nn.Linear(self.embed_dims, self.embed_dims), nn.ReLU(),
+                nn.Linear(self.embed_dims, NUM_VAD_DIMENSIONS)))
             self._init_vad_branch()
 
     def init_weights(self) -> None:
@@ -137,24 +135,10 @@ class DSCTHead(DeformableDETRHead):
             self._init_vad_branch()
 
     def _init_vad_branch(self) -> None:
-        """PyTorch's default Linear init, the last bias 0 (mid-scale).
-
-        The draws come from a private generator seeded by a hash of torch's
-        global random state, which is read and not advanced: the branch is
-        reproducible under ``torch.manual_seed`` and takes nothing from the
-        other layers' initialisation.
-        """
-        state = torch.get_rng_state().numpy().tobytes()
-        seed = int.from_bytes(
-            hashlib.sha256(state + b'vad_branch').digest()[:8], 'little')
-        generator = torch.Generator().manual_seed(seed % 2**63)
-        for layer in self.vad_branch:
-            if isinstance(layer, nn.Linear):
-                nn.init.kaiming_uniform_(
-                    layer.weight, a=math.sqrt(5), generator=generator)
-                bound = 1 / math.sqrt(layer.in_features)
-                nn.init.uniform_(
-                    layer.bias, -bound, bound, generator=generator)
+        """PyTorch's default Linear init, the last bias 0 (mid-scale),
+        drawn aside from the global random stream (see
+        :mod:`mmdsct.models.utils.side_init`)."""
+        reset_linear_aside(self.vad_branch, b'vad_branch')
         nn.init.zeros_(self.vad_branch[-1].bias)
 
     def forward_vad(self, hidden_states: Tensor) -> Tensor:

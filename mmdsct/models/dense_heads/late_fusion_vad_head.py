@@ -8,6 +8,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from ...structures import NUM_VAD_DIMENSIONS
+from ..utils.side_init import build_aside, reset_linear_aside
 from ..utils.vad_scale import check_vad_range, vad_from_unit, vad_to_unit
 
 
@@ -21,7 +22,9 @@ class LateFusionVADHead(BaseModule):
     dataset's scale as ``low + (high - low) * sigmoid(x)`` with
     ``(low, high) = vad_range``. The loss (L1 or smooth L1) is computed on
     the [0, 1] scale over the known values: a subject without VAD (NaN) adds
-    nothing and gets no gradient.
+    nothing and gets no gradient. The layers are built and initialised
+    without drawing from torch's global random stream, so a recogniser
+    starts its other layers as it does without this head.
 
     Args:
         in_channels (Sequence[int]): Channels of each branch's pooled
@@ -47,11 +50,28 @@ class LateFusionVADHead(BaseModule):
                              'in in_channels, got none')
         self.in_channels = tuple(in_channels)
         self.vad_range = check_vad_range(vad_range)
-        self.mlp = nn.Sequential(
+        self.mlp = build_aside(lambda: nn.Sequential(
             nn.Linear(sum(self.in_channels), hidden_channels),
             nn.ReLU(inplace=True),
-            nn.Linear(hidden_channels, NUM_VAD_DIMENSIONS))
+            nn.Linear(hidden_channels, NUM_VAD_DIMENSIONS)))
+        self._reset_parameters()
         self.loss_vad = MODELS.build(loss_vad)
+
+    def init_weights(self) -> None:
+        """Apply ``init_cfg`` if any, else the init of :meth:`__init__`
+        again (both aside from the global random stream when no
+        ``init_cfg`` is given)."""
+        if self.init_cfg:
+            super().init_weights()
+        else:
+            self._reset_parameters()
+
+    def _reset_parameters(self) -> None:
+        """PyTorch's default Linear init, the last bias 0 (mid-scale),
+        drawn aside from the global random stream (see
+        :mod:`mmdsct.models.utils.side_init`)."""
+        reset_linear_aside(self.mlp, b'late_fusion_vad_head')
+        nn.init.zeros_(self.mlp[-1].bias)
 
     def forward(self, branch_feats: Sequence[Tensor]) -> Tensor:
         """VAD of every subject on the [0, 1] scale.

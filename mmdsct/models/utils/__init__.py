@@ -14,6 +14,7 @@ from .dsct_official_mapping import (DEFORMABLE_DETR_LAYOUT, DSCT_LAYOUT,
 # yapf: enable
 from .first_available_pretrained import FirstAvailablePretrainedInit
 from .parameter_count import count_parameters, is_frozen_norm
+from .side_init import build_aside, private_generator, reset_linear_aside
 from .vad_scale import check_vad_range, vad_from_unit, vad_to_unit
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     'convert_command', 'infer_official_recipe',
     'map_official_deformable_detr_state_dict', 'map_official_dsct_state_dict',
     'official_layout', 'shape_mismatches', 'FirstAvailablePretrainedInit',
-    'check_vad_range', 'vad_from_unit', 'vad_to_unit'
+    'check_vad_range', 'vad_from_unit', 'vad_to_unit', 'build_aside',
+    'private_generator', 'reset_linear_aside'
 ]
