@@ -118,3 +118,34 @@ def test_decoder_needs_the_box_branches():
             START,
             torch.ones(2, 2, 2),
             num_context_queries=NUM_CONTEXT)
+
+
+@pytest.mark.parametrize('return_intermediate', [True, False])
+def test_references_match_the_hidden_states(return_intermediate):
+    torch.manual_seed(0)
+    decoder = DSCTFollowDecoder(
+        num_layers=2,
+        layer_cfg=tiny_decoder_layer_cfg(),
+        num_spatial_context=2,
+        num_semantic_context=1,
+        return_intermediate=return_intermediate).eval()
+    branches = torch.nn.ModuleList(torch.nn.Linear(DIMS, 4) for _ in range(2))
+    inputs = layer_inputs()
+    with torch.no_grad():
+        out = decoder(
+            inputs['query'],
+            inputs['query_pos'],
+            inputs['value'],
+            None,
+            inputs['points'],
+            SHAPES,
+            START,
+            torch.ones(2, 2, 2),
+            num_context_queries=NUM_CONTEXT,
+            reg_branches=branches)
+        last_subjects = out.hidden_states[-1][:, NUM_CONTEXT:]
+        expected = refine_references(out.subject_references[-2],
+                                     branches[1](last_subjects))
+    assert len(out.subject_references) == len(out.hidden_states) + 1
+    assert out.subject_references[-2].shape[-1] == 4
+    torch.testing.assert_close(out.subject_references[-1], expected)

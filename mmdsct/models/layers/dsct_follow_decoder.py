@@ -193,8 +193,9 @@ class DSCTFollowDecoderOutput(NamedTuple):
         subject_references (list[Tensor]): The subject references, normalised:
             the one the first layer used ([bs, num_subject, 2], the
             embedding's points) then the box each layer predicted
-            ([bs, num_subject, 4] (cx, cy, w, h)): num_layers + 1 tensors;
-            layer ``i`` used entry ``i``.
+            ([bs, num_subject, 4] (cx, cy, w, h)): num_out_layers + 1
+            tensors; the layer of ``hidden_states[i]`` used entry ``i``
+            (without ``return_intermediate``, the last layer's two).
         spatial_indices (Tensor): Context indices chosen by the spatial
             relation of the last layer, [bs, num_subject, K_sp].
         semantic_indices (Tensor): Those of its semantic relation,
@@ -300,6 +301,8 @@ class DSCTFollowDecoder(DSCTDecoder):
                 intermediate.append(output)
         if not self.return_intermediate:
             intermediate.append(output)
+            # the last layer's input and output references only
+            subject_references = subject_references[-2:]
         return DSCTFollowDecoderOutput(
             torch.stack(intermediate), subject_references, spatial_indices,
             semantic_indices)
