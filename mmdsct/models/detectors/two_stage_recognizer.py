@@ -13,7 +13,8 @@ from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from ...structures import EMOTIONS_FIELD, SUBJECT_LABEL
+from ...structures import (EMOTIONS_FIELD, NUM_VAD_DIMENSIONS, SUBJECT_LABEL,
+                           VAD_FIELD)
 from ..dense_heads.late_fusion_emotion_head import LateFusionEmotionHead
 from ..layers.subject_crop import SubjectCrop
 from .frozen_subject_detector import FrozenSubjectDetector
@@ -102,6 +103,13 @@ class TwoStageEmotionRecognizer(BaseDetector):
         data_preprocessor (dict, optional): Config of the data
             preprocessor, usually ``DetDataPreprocessor``.
         init_cfg (dict or list[dict], optional): Initialisation config.
+        vad_head (dict, optional): Config of an optional VAD head
+            (:class:`~mmdsct.models.dense_heads.LateFusionVADHead`) on the
+            same branch features; its ``in_channels`` are filled in. It is
+            built last, so the other layers start as they do without it.
+            It adds ``loss_vad`` (subjects without ``gt_instances.vad`` or
+            with NaN values add nothing) and ``pred_instances.vad`` [n, 3].
+            Defaults to None.
     """
 
     def __init__(self,
@@ -117,7 +125,8 @@ class TwoStageEmotionRecognizer(BaseDetector):
                  box_source: str = 'gt',
                  detector: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 init_cfg: OptMultiConfig = None,
+                 vad_head: OptConfigType = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if box_source not in BOX_SOURCES:
@@ -157,6 +166,8 @@ class TwoStageEmotionRecognizer(BaseDetector):
         self.subject_detector: Optional[FrozenSubjectDetector] = (
             FrozenSubjectDetector(
                 **detector) if box_source == 'detector' else None)
+        self.vad_head = None if vad_head is None else MODELS.build(
+            dict(copy.deepcopy(vad_head), in_channels=branch_channels))
 
     @staticmethod
     def _feature_channels(backbone: nn.Module) -> int:
@@ -274,7 +285,8 @@ class TwoStageEmotionRecognizer(BaseDetector):
                 ``gt_instances.emotions`` [n_b, C].
 
         Returns:
-            dict[str, Tensor]: ``loss_emotion``.
+            dict[str, Tensor]: ``loss_emotion``, and ``loss_vad`` with a
+            VAD head.
         """
         boxes = [
             get_box_tensor(sample.gt_instances.bboxes)
@@ -283,7 +295,20 @@ class TwoStageEmotionRecognizer(BaseDetector):
         gt_emotions = torch.cat(
             [self._gt_emotions(sample) for sample in batch_data_samples])
         branch_feats = self.extract_feat(batch_inputs, boxes)
-        return self.emotion_head.loss(branch_feats, gt_emotions)
+        losses = self.emotion_head.loss(branch_feats, gt_emotions)
+        if self.vad_head is not None:
+            gt_vad = torch.cat(
+                [self._gt_vad(sample) for sample in batch_data_samples])
+            losses.update(self.vad_head.loss(branch_feats, gt_vad))
+        return losses
+
+    @staticmethod
+    def _gt_vad(data_sample: DetDataSample) -> Tensor:
+        """The VAD targets of one image, [n, 3]; NaN without VAD."""
+        gt = data_sample.gt_instances
+        if VAD_FIELD in gt:
+            return gt[VAD_FIELD].float()
+        return gt.bboxes.new_full((len(gt), NUM_VAD_DIMENSIONS), float('nan'))
 
     @staticmethod
     def _gt_emotions(data_sample: DetDataSample) -> Tensor:
@@ -314,7 +339,8 @@ class TwoStageEmotionRecognizer(BaseDetector):
         Returns:
             list[DetDataSample]: Each with ``pred_instances``: ``bboxes``
             [n, 4] xyxy, ``scores`` [n], ``labels`` [n] (all 0, the subject
-            class) and ``emotions`` [n, C] probabilities.
+            class) and ``emotions`` [n, C] probabilities; with a VAD head
+            also ``vad`` [n, 3].
         """
         subjects = self._find_subjects(batch_inputs, batch_data_samples)
         input_boxes = [
@@ -322,23 +348,30 @@ class TwoStageEmotionRecognizer(BaseDetector):
             for found, sample in zip(subjects, batch_data_samples)
         ]
         num_subjects = [len(boxes) for boxes in input_boxes]
+        vads = None
         if sum(num_subjects) == 0:
             emotions = batch_inputs.new_zeros(
                 (0, self.emotion_head.num_emotions))
+            if self.vad_head is not None:
+                vads = batch_inputs.new_zeros((0, NUM_VAD_DIMENSIONS))
         else:
-            emotions = self.emotion_head.predict(
-                self.extract_feat(batch_inputs, input_boxes))  # [K, C]
+            branch_feats = self.extract_feat(batch_inputs, input_boxes)
+            emotions = self.emotion_head.predict(branch_feats)  # [K, C]
+            if self.vad_head is not None:
+                vads = self.vad_head.predict(branch_feats)  # [K, 3]
         results = []
-        for found, boxes, probs in zip(subjects, input_boxes,
-                                       emotions.split(num_subjects)):
-            results.append(
-                InstanceData(
-                    bboxes=found.bboxes if rescale else boxes,
-                    scores=found.scores,
-                    labels=found.scores.new_full((len(found), ),
-                                                 SUBJECT_LABEL,
-                                                 dtype=torch.long),
-                    emotions=probs))
+        for index, (found, boxes, probs) in enumerate(
+                zip(subjects, input_boxes, emotions.split(num_subjects))):
+            result = InstanceData(
+                bboxes=found.bboxes if rescale else boxes,
+                scores=found.scores,
+                labels=found.scores.new_full((len(found), ),
+                                             SUBJECT_LABEL,
+                                             dtype=torch.long),
+                emotions=probs)
+            if vads is not None:
+                result[VAD_FIELD] = vads.split(num_subjects)[index]
+            results.append(result)
         return self.add_pred_to_datasample(batch_data_samples, results)
 
     def _find_subjects(self, batch_inputs: Tensor,
