@@ -58,6 +58,7 @@ TWO_STAGE_REFERENCES = {
     'two_stage/two-stage_r50_caers.py': 6.528634548187256,
     'two_stage/two-stage_r18_synth.py': 4.10391902923584,
     'two_stage/two-stage_r18-crop-only_synth.py': 4.10391902923584,
+    'two_stage/two-stage_r18-surround_synth.py': 4.10391902923584,
 }
 
 
