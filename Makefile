@@ -31,10 +31,11 @@ LINT_PATHS ?= mmdsct tools tests configs
 BUDGET ?= demo
 CONTEXT_MODELS_demo := configs/dsct/dsct_tiny_synth.py=work_dirs/demo
 CONTEXT_MODELS_long := configs/dsct/dsct_tiny_synth.py
-CONTEXT_MODELS_TWO_STAGE := configs/two_stage/two-stage_r18_synth.py \
+CONTEXT_MODELS_OTHERS := configs/dsct_follow/dsct-follow_tiny_synth.py \
+    configs/two_stage/two-stage_r18_synth.py \
     configs/two_stage/two-stage_r18-crop-only_synth.py \
     configs/two_stage/two-stage_r18-surround_synth.py
-CONTEXT_MODELS ?= $(CONTEXT_MODELS_$(BUDGET)) $(CONTEXT_MODELS_TWO_STAGE)
+CONTEXT_MODELS ?= $(CONTEXT_MODELS_$(BUDGET)) $(CONTEXT_MODELS_OTHERS)
 
 .PHONY: install test demo lint clean-venv context-benchmark
 
