@@ -212,10 +212,13 @@ class DSCTDecoder(DeformableDetrTransformerDecoder):
         kwargs.setdefault('post_norm_cfg', None)
         super().__init__(*args, **kwargs)
 
+    #: The class of the decoder layers (a subclass may use its own).
+    layer_type = DSCTDecoderLayer
+
     def _init_layers(self) -> None:
         """Build the decoder layers."""
         self.layers = ModuleList([
-            DSCTDecoderLayer(
+            self.layer_type(
                 **self.layer_cfg,
                 num_spatial_context=self.num_spatial_context,
                 num_semantic_context=self.num_semantic_context,

@@ -24,7 +24,6 @@ from typing import List, NamedTuple, Optional, Tuple
 import torch
 from mmdet.models.layers import inverse_sigmoid
 from mmdet.registry import MODELS
-from mmengine.model import ModuleList
 from torch import Tensor, nn
 
 from .dsct_decoder import DSCTDecoder, DSCTDecoderLayer
@@ -215,20 +214,7 @@ class DSCTFollowDecoder(DSCTDecoder):
     Args: as :class:`~.DSCTDecoder`.
     """
 
-    def _init_layers(self) -> None:
-        """Build the decoder layers."""
-        self.layers = ModuleList([
-            DSCTFollowDecoderLayer(
-                **self.layer_cfg,
-                num_spatial_context=self.num_spatial_context,
-                num_semantic_context=self.num_semantic_context,
-                compile_fusion=self.compile_fusion)
-            for _ in range(self.num_layers)
-        ])
-        self.embed_dims = self.layers[0].embed_dims
-        if self.post_norm_cfg is not None:
-            raise ValueError(f'{self._get_name()} has no post norm; set '
-                             'post_norm_cfg=None.')
+    layer_type = DSCTFollowDecoderLayer
 
     def forward(self,
                 query: Tensor,
