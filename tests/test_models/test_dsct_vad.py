@@ -215,3 +215,97 @@ def test_predictions_lie_in_the_configured_range(dsct_cfg, tiny, vad_range):
 def test_bad_vad_range_is_refused(dsct_cfg):
     with pytest.raises(ValueError, match='vad_range'):
         build_head(dsct_cfg, vad_range=(10.0, 1.0))
+
+
+def samples_with_targets(make_samples, seed):
+    """Two images (2 and 3 subjects) with emotions and VAD, and inputs."""
+    samples = make_samples([2, 3], img_size=96, seed=seed)
+    generator = torch.Generator().manual_seed(seed)
+    for sample in samples:  # the tiny synthetic config has 8 emotions
+        gt = sample.gt_instances
+        gt.emotions = (torch.rand(len(gt), 8, generator=generator) >
+                       0.5).float()
+        gt.vad = 1 + 9 * torch.rand(len(gt), 3, generator=generator)
+    return torch.randn(2, 3, 96, 96, generator=generator), samples
+
+
+def train_three_steps(cfg, make_samples, default_constructor=False):
+    """Build, initialise and train a config's model for 3 steps with its
+    optimizer wrapper; return the model and the logged grad norm."""
+    from mmdet.registry import OPTIM_WRAPPER_CONSTRUCTORS
+    from mmengine.logging import MessageHub
+    from mmengine.optim import DefaultOptimWrapperConstructor
+    model = build(cfg, init=True).train()
+    optim_cfg = cfg.optim_wrapper.to_dict()
+    constructor = optim_cfg.pop('constructor',
+                                'DefaultOptimWrapperConstructor')
+    paramwise_cfg = optim_cfg.pop('paramwise_cfg', None)
+    if default_constructor:
+        optim_cfg.pop('separate_clip', None)
+        wrapper = DefaultOptimWrapperConstructor(optim_cfg, paramwise_cfg)(
+            model)
+    else:
+        wrapper = OPTIM_WRAPPER_CONSTRUCTORS.build(
+            dict(
+                type=constructor,
+                optim_wrapper_cfg=optim_cfg,
+                paramwise_cfg=paramwise_cfg))(
+                    model)
+    torch.manual_seed(5)  # the decoder's dropout draws the same in each arm
+    norms = []
+    for step in range(3):
+        inputs, samples = samples_with_targets(make_samples, seed=10 + step)
+        loss, _ = model.parse_losses(model(inputs, samples, mode='loss'))
+        wrapper.update_params(loss)
+        norms.append(MessageHub.get_current_instance().get_scalar(
+            'train/grad_norm').current())
+    return model, norms
+
+
+def differing_parameters(model, reference):
+    other = dict(model.named_parameters())
+    return [
+        name for name, value in reference.named_parameters()
+        if not torch.equal(other[name], value)
+    ]
+
+
+@pytest.mark.parametrize(
+    'config,default_constructor,same',
+    [
+        ('dsct-vad_tiny_synth.py', False, True),
+        # each half of the isolation alone is not enough
+        ('dsct-vad_tiny_synth.py', True, False),  # one clip over all
+        ('dsct-vad-joint_tiny_synth.py', False, False),  # VAD gradient
+    ])
+def test_isolated_branch_leaves_the_training_of_the_rest_alone(
+        repo_root, make_samples, config, default_constructor, same):
+    base, base_norms = train_three_steps(
+        load_cfg(repo_root, 'dsct', 'dsct_tiny_synth.py'), make_samples)
+    assert min(base_norms) > 0.1  # the clip (max_norm 0.1) acts
+    vad, _ = train_three_steps(
+        load_cfg(repo_root, 'dsct_vad', config), make_samples,
+        default_constructor)
+    differing = differing_parameters(vad, base)
+    if same:
+        assert differing == []
+        assert vad.bbox_head.vad_detach_input
+    else:
+        assert len(differing) > 0.5 * len(list(base.parameters()))
+
+
+def test_detached_branch_still_learns(repo_root, make_samples):
+
+    def config():
+        return load_cfg(repo_root, 'dsct_vad', 'dsct-vad_tiny_synth.py')
+
+    start = dict(
+        build(config(), init=True).bbox_head.vad_branch.named_parameters())
+    model, _ = train_three_steps(config(), make_samples)
+    for name, value in model.bbox_head.vad_branch.named_parameters():
+        assert not torch.equal(value, start[name]), name
+
+
+def test_detach_needs_the_branch(dsct_cfg):
+    with pytest.raises(ValueError, match='vad_detach_input'):
+        build_head(dsct_cfg, with_vad=False, vad_detach_input=True)

@@ -67,7 +67,13 @@ class DSCTHead(DeformableDETRHead):
     the other losses: its cost has no VAD term. The branch is created after
     the other layers, and created and initialised without drawing from
     torch's global random stream, so every other parameter starts as it
-    does without the branch.
+    does without the branch. With ``vad_detach_input=True`` the branch
+    reads the subject tokens through a stop-gradient: the VAD loss then
+    trains the branch's own layers only, and, with the branch's gradients
+    clipped apart from the rest
+    (:class:`~mmdsct.engine.optimizers.SeparateClipOptimWrapperConstructor`),
+    every other parameter follows exactly the trajectory it follows without
+    the branch.
 
     Args:
         num_emotions (int): Number C of emotion classes.
@@ -81,6 +87,9 @@ class DSCTHead(DeformableDETRHead):
         loss_vad (dict): Config of the VAD loss (``L1Loss`` or
             ``SmoothL1Loss``), used with ``with_vad``. Defaults to
             ``dict(type='L1Loss', loss_weight=1.0)``.
+        vad_detach_input (bool): Feed the branch detached subject tokens,
+            so that no VAD gradient reaches the shared layers. Needs
+            ``with_vad``. Defaults to False (trained jointly).
         **kwargs: The arguments of
             :class:`~mmdet.models.dense_heads.DeformableDETRHead` except
             ``num_classes`` (DSCT detects one class, the subject).
@@ -94,6 +103,7 @@ class DSCTHead(DeformableDETRHead):
                  with_vad: bool = False,
                  vad_range: Sequence[float] = DEFAULT_VAD_RANGE,
                  loss_vad: Optional[dict] = None,
+                 vad_detach_input: bool = False,
                  **kwargs) -> None:
         if kwargs.pop('num_classes', NUM_DETECTION_CLASSES) != \
                 NUM_DETECTION_CLASSES:
@@ -108,7 +118,10 @@ class DSCTHead(DeformableDETRHead):
         self.loss_normalizer = loss_normalizer
         self.num_emotions = num_emotions
         self.multi_label = multi_label
+        if vad_detach_input and not with_vad:
+            raise ValueError('vad_detach_input=True needs with_vad=True.')
         self.with_vad = with_vad
+        self.vad_detach_input = vad_detach_input
         self.vad_range = check_vad_range(vad_range)
         super().__init__(*args, num_classes=NUM_DETECTION_CLASSES, **kwargs)
         if with_vad:
@@ -152,6 +165,8 @@ class DSCTHead(DeformableDETRHead):
             Tensor: ``sigmoid`` outputs, [num_layers, bs, num_subject, 3];
             ``vad_range`` maps them to the dataset's scale.
         """
+        if self.vad_detach_input:
+            hidden_states = hidden_states.detach()
         return self.vad_branch(hidden_states).sigmoid()
 
     def forward(
