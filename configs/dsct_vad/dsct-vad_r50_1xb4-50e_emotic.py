@@ -5,19 +5,11 @@
 # vad_range and reported as pred_instances.vad; EmotionMetric then adds
 # vad_mae_*. Everything else is configs/dsct/dsct_r50_1xb4-50e_emotic.py;
 # the matching cost is unchanged (no VAD term). Not the released model:
-# the faithful configs keep the branch off. The branch is isolated: it
-# reads the subject tokens through a stop-gradient and its gradients are
-# clipped on their own, so the categorical model trains exactly as the
-# faithful config's (same seed). To train it jointly instead, add
-#   --cfg-options model.bbox_head.vad_detach_input=False
+# the faithful configs keep the branch off.
 _base_ = '../dsct/dsct_r50_1xb4-50e_emotic.py'
 
 model = dict(
     bbox_head=dict(
         with_vad=True,
         vad_range=(1.0, 10.0),
-        loss_vad=dict(type='L1Loss', loss_weight=5.0),
-        vad_detach_input=True))
-optim_wrapper = dict(
-    constructor='SeparateClipOptimWrapperConstructor',
-    separate_clip=['bbox_head.vad_branch'])
+        loss_vad=dict(type='L1Loss', loss_weight=5.0)))

@@ -8,8 +8,4 @@ model = dict(
     bbox_head=dict(
         with_vad=True,
         vad_range=(1.0, 10.0),
-        loss_vad=dict(type='L1Loss', loss_weight=5.0),
-        vad_detach_input=True))
-optim_wrapper = dict(
-    constructor='SeparateClipOptimWrapperConstructor',
-    separate_clip=['bbox_head.vad_branch'])
+        loss_vad=dict(type='L1Loss', loss_weight=5.0)))

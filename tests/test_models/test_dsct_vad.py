@@ -22,6 +22,8 @@ VAD_CONFIGS = {
     'dsct-vad_r50_1xb4-50e_emotic.py': 'dsct_r50_emotic.py',
     'dsct-vad_swin-t_1xb4-50e_emotic.py': 'dsct_swin_emotic.py',
     'dsct-vad_tiny_synth.py': 'dsct_tiny_synth.py',
+    'dsct-vad-isolated_tiny_synth.py': 'dsct_tiny_synth.py',
+    'dsct-vad-isolated_r50_1xb4-50e_emotic.py': 'dsct_r50_emotic.py',
 }
 VAD_KEYS = {
     'bbox_head.vad_branch.0.weight', 'bbox_head.vad_branch.0.bias',
@@ -273,10 +275,10 @@ def differing_parameters(model, reference):
 @pytest.mark.parametrize(
     'config,default_constructor,same',
     [
-        ('dsct-vad_tiny_synth.py', False, True),
+        ('dsct-vad-isolated_tiny_synth.py', False, True),
         # each half of the isolation alone is not enough
-        ('dsct-vad_tiny_synth.py', True, False),  # one clip over all
-        ('dsct-vad-joint_tiny_synth.py', False, False),  # VAD gradient
+        ('dsct-vad-isolated_tiny_synth.py', True, False),  # one clip
+        ('dsct-vad_tiny_synth.py', False, False),  # joint: VAD gradient
     ])
 def test_isolated_branch_leaves_the_training_of_the_rest_alone(
         repo_root, make_samples, config, default_constructor, same):
@@ -297,7 +299,8 @@ def test_isolated_branch_leaves_the_training_of_the_rest_alone(
 def test_detached_branch_still_learns(repo_root, make_samples):
 
     def config():
-        return load_cfg(repo_root, 'dsct_vad', 'dsct-vad_tiny_synth.py')
+        return load_cfg(repo_root, 'dsct_vad',
+                        'dsct-vad-isolated_tiny_synth.py')
 
     start = dict(
         build(config(), init=True).bbox_head.vad_branch.named_parameters())
