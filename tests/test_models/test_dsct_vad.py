@@ -8,6 +8,9 @@ import pytest
 import torch
 from mmdet.registry import MODELS
 from mmengine.config import Config
+from mmengine.logging import MessageHub
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 
 # sha256 (first 16 hex digits) of the sorted "name:shape" lines of the
@@ -232,27 +235,17 @@ def samples_with_targets(make_samples, seed):
 
 
 def train_three_steps(cfg, make_samples, default_constructor=False):
-    """Build, initialise and train a config's model for 3 steps with its
-    optimizer wrapper; return the model and the logged grad norm."""
-    from mmdet.registry import OPTIM_WRAPPER_CONSTRUCTORS
-    from mmengine.logging import MessageHub
-    from mmengine.optim import DefaultOptimWrapperConstructor
+    """Build, initialise and train a config's model for 3 steps with the
+    optimizer wrapper its config builds (with ``default_constructor``,
+    mmengine's default constructor instead of the config's); return the
+    model and the logged grad norms."""
     model = build(cfg, init=True).train()
     optim_cfg = cfg.optim_wrapper.to_dict()
-    constructor = optim_cfg.pop('constructor',
-                                'DefaultOptimWrapperConstructor')
-    paramwise_cfg = optim_cfg.pop('paramwise_cfg', None)
     if default_constructor:
+        optim_cfg.pop('constructor', None)
         optim_cfg.pop('separate_clip', None)
-        wrapper = DefaultOptimWrapperConstructor(optim_cfg, paramwise_cfg)(
-            model)
-    else:
-        wrapper = OPTIM_WRAPPER_CONSTRUCTORS.build(
-            dict(
-                type=constructor,
-                optim_wrapper_cfg=optim_cfg,
-                paramwise_cfg=paramwise_cfg))(
-                    model)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        wrapper = build_optim_wrapper(model, optim_cfg)
     torch.manual_seed(5)  # the decoder's dropout draws the same in each arm
     norms = []
     for step in range(3):
